@@ -1,0 +1,50 @@
+# mdstore developer commands. Everything installs into .venv (made from python3 >= 3.10).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8765
+
+.PHONY: install demo test test-fast proto proto-check lint bench clean graphviz
+
+install: $(VENV)/.installed graphviz
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "mdstore needs Python >= 3.10"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,examples]'
+	touch $@
+
+# Rendering lineage pictures needs graphviz's `dot`. Install it when we can (root + apt-get).
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -q graphviz >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q graphviz >/dev/null)); \
+	  else echo "graphviz 'dot' is missing: install it with your package manager (apt-get install graphviz)"; fi; }
+
+# Regenerate the descriptor set from proto/ (grpcio-tools is pinned so output is reproducible).
+proto: $(VENV)/.installed
+	$(PY) -m pip install -q 'grpcio-tools==1.76.0'
+	$(PY) -m grpc_tools.protoc -I proto --include_imports \
+	  --descriptor_set_out=mdstore/proto/descriptor_set.binpb \
+	  proto/ml_metadata/proto/metadata_store.proto \
+	  proto/ml_metadata/proto/metadata_store_service.proto \
+	  proto/mdstore/v1/mdstore.proto
+
+proto-check: proto
+	git diff --exit-code -- mdstore/proto
+
+test: install
+	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+test-fast: install
+	$(PY) -m pytest -q -x -m "not compat and not slow"
+
+demo: install
+	$(PY) examples/demo.py --port $(PORT)
+
+lint: install
+	$(PY) -m ruff check mdstore client tests examples
+
+clean:
+	rm -rf $(VENV) .venv-mlmd .pytest_cache

@@ -1,0 +1,167 @@
+"""Database URL -> engine, one transaction per request, retries and error mapping.
+
+This is the only place that translates SQLAlchemy exceptions into mdstore errors
+(MLflow's ``_get_managed_session_maker`` pattern): the transaction rolls back, the
+exception is mapped, and the cause is chained with ``from``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from mdstore.errors import (
+    AbortedError,
+    AlreadyExistsError,
+    InternalError,
+    InvalidArgumentError,
+    UnavailableError,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Attempts per request before a deadlock, lock timeout or unique-key race is reported.
+MAX_ATTEMPTS = 8
+SQLITE_BUSY_TIMEOUT_S = 30
+
+# Driver error codes that mean "another transaction got in the way; run it again".
+_MYSQL_RETRY_CODES = {1213, 1205}  # deadlock, lock wait timeout
+_PG_RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
+_MYSQL_GONE_CODES = {2002, 2003, 2006, 2013, 2055}
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ***, for logs and startup lines."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def create_db_engine(url: str, pool_size: int = 10) -> Engine:
+    """Creates an engine with the settings each backend needs for concurrent use."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, parsed.database or ":memory:")
+    if backend not in ("mysql", "mariadb", "postgresql"):
+        raise InvalidArgumentError(
+            f"unsupported database {backend!r}: use sqlite://, mysql+pymysql:// or postgresql+psycopg://"
+        )
+    # READ COMMITTED avoids MySQL gap-lock deadlocks between concurrent inserters;
+    # uniqueness is guaranteed by constraints, not by isolation.
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=3600,
+        isolation_level="READ COMMITTED",
+    )
+
+
+def _sqlite_engine(url: str, database: str) -> Engine:
+    in_memory = database in ("", ":memory:")
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+        poolclass=StaticPool if in_memory else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        # IMMEDIATE takes the write lock up front, so two writers queue on the busy
+        # timeout instead of deadlocking when both try to upgrade a read lock.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def run_in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
+    """Runs ``work`` in one transaction, retrying conflicts; maps database errors.
+
+    Deadlocks, serialization failures and unique-key races between concurrent
+    writers are retried with jittered backoff: the rerun sees the committed row and
+    takes the "already exists" path of the request's own logic.
+
+    Raises:
+        AbortedError: the conflict persisted after MAX_ATTEMPTS.
+        UnavailableError: the database cannot be reached.
+        AlreadyExistsError: a unique constraint still fails after retries.
+        InvalidArgumentError: the database rejected a value (e.g. out of range).
+        InternalError: anything else; details are logged, not returned.
+    """
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with engine.begin() as conn:
+                return work(conn)
+        except SQLAlchemyError as e:
+            retry = _is_retryable(e)
+            if retry and attempt < MAX_ATTEMPTS:
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+                continue
+            raise _map_error(e, retry) from e
+    raise AssertionError("unreachable")
+
+
+def _driver_code(e: DBAPIError) -> tuple[int | None, str | None]:
+    orig = e.orig
+    args = getattr(orig, "args", ())
+    mysql_code = args[0] if args and isinstance(args[0], int) else None
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return mysql_code, sqlstate
+
+
+def _is_retryable(e: SQLAlchemyError) -> bool:
+    if isinstance(e, IntegrityError):
+        return True  # a concurrent insert of the same unique key; rerun and see it
+    if not isinstance(e, DBAPIError):
+        return False
+    mysql_code, sqlstate = _driver_code(e)
+    if mysql_code in _MYSQL_RETRY_CODES or sqlstate in _PG_RETRY_SQLSTATES:
+        return True
+    text = str(e.orig).lower()
+    return "database is locked" in text or "deadlock" in text
+
+
+def _map_error(e: SQLAlchemyError, retryable: bool) -> Exception:
+    if isinstance(e, IntegrityError):
+        return AlreadyExistsError("the write conflicts with a unique key held by another row")
+    if retryable:
+        return AbortedError("the transaction kept conflicting with concurrent writes; retry it")
+    if isinstance(e, DBAPIError):
+        mysql_code, _ = _driver_code(e)
+        if e.connection_invalidated or mysql_code in _MYSQL_GONE_CODES:
+            return UnavailableError("the database connection was lost; retry the request")
+        if isinstance(e, OperationalError) and _looks_unreachable(str(e.orig)):
+            return UnavailableError("the database cannot be reached")
+        if type(e).__name__ == "DataError":
+            return InvalidArgumentError("a value is out of range for its column")
+    log.exception("unexpected database error")
+    return InternalError("internal database error; see the server log")
+
+
+def _looks_unreachable(text: str) -> bool:
+    text = text.lower()
+    return any(
+        s in text
+        for s in ("connection refused", "can't connect", "could not connect", "server closed")
+    )

@@ -1,0 +1,201 @@
+"""Tables, unique constraints and indexes.
+
+The model follows MLMD's (types, three node kinds with typed properties, events with
+paths, attributions, associations, parent contexts) but puts every uniqueness rule
+in the database, so several stateless servers can share one MySQL or PostgreSQL:
+
+* a type is unique by (kind, name, version); "no version" is stored as '' because
+  NULLs never collide in a unique index;
+* a node name is unique within its type, an external id within its kind;
+* an event is unique by (artifact, execution, type); attribution, association and
+  parent-context pairs are unique.
+
+Timestamps are milliseconds since the epoch (BIGINT), as on the wire.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+
+# Stable constraint names on every dialect (alembic autogenerate and migrations rely on it).
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Column limits, enforced with INVALID_ARGUMENT before any write (store/validation.py).
+NAME_LENGTH = 255
+EXTERNAL_ID_LENGTH = 255
+
+# Kinds of types, as stored in type.kind.
+EXECUTION_TYPE, ARTIFACT_TYPE, CONTEXT_TYPE = 0, 1, 2
+
+# Which oneof of ml_metadata.Value a property row holds (property tables' value_kind).
+INT, DOUBLE, STRING, STRUCT, PROTO, BOOL = 1, 2, 3, 4, 5, 6
+
+# MySQL's TEXT and BLOB stop at 64 KiB; MLMD stores larger strings and protos.
+LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+LongBlob = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only autoincrements INTEGER
+
+type_table = Table(
+    "type",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", SmallInteger, nullable=False),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("version", String(NAME_LENGTH), nullable=False, server_default=""),
+    Column("description", LongText, nullable=True),
+    Column("external_id", String(EXTERNAL_ID_LENGTH), nullable=True),
+    Column("base_type", Integer, nullable=True),
+    Column("input_type", LongBlob, nullable=True),  # serialized ArtifactStructType
+    Column("output_type", LongBlob, nullable=True),
+    UniqueConstraint("kind", "name", "version"),
+    UniqueConstraint("kind", "external_id"),
+)
+
+type_property_table = Table(
+    "type_property",
+    metadata,
+    Column("type_id", Id, ForeignKey("type.id"), nullable=False),
+    Column("name", String(NAME_LENGTH), nullable=False),
+    Column("data_type", SmallInteger, nullable=False),
+    PrimaryKeyConstraint("type_id", "name"),
+)
+
+
+def _node_table(name: str, extra: list[Column]) -> Table:
+    """A node table: artifact, execution or context."""
+    table = Table(
+        name,
+        metadata,
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column("type_id", Id, ForeignKey("type.id"), nullable=False),
+        Column("name", String(NAME_LENGTH), nullable=name != "context"),
+        Column("external_id", String(EXTERNAL_ID_LENGTH), nullable=True),
+        *extra,
+        Column("create_time_since_epoch", BigInteger, nullable=False),
+        Column("last_update_time_since_epoch", BigInteger, nullable=False),
+        UniqueConstraint("type_id", "name"),
+        UniqueConstraint("external_id"),
+    )
+    Index(None, table.c.create_time_since_epoch)
+    Index(None, table.c.last_update_time_since_epoch)
+    return table
+
+
+artifact_table = _node_table(
+    "artifact",
+    [Column("uri", LongText, nullable=True), Column("state", SmallInteger, nullable=True)],
+)
+Index(None, artifact_table.c.uri, mysql_length=255)
+
+execution_table = _node_table(
+    "execution", [Column("last_known_state", SmallInteger, nullable=True)]
+)
+context_table = _node_table("context", [])
+
+
+def _property_table(node: Table) -> Table:
+    """Properties of one node kind; one row per (node, name, custom?)."""
+    table = Table(
+        f"{node.name}_property",
+        metadata,
+        Column(f"{node.name}_id", Id, ForeignKey(f"{node.name}.id"), nullable=False),
+        Column("name", String(NAME_LENGTH), nullable=False),
+        Column("is_custom_property", Boolean, nullable=False),
+        Column("value_kind", SmallInteger, nullable=False),
+        Column("int_value", BigInteger, nullable=True),
+        Column("double_value", Float(53), nullable=True),
+        Column("string_value", LongText, nullable=True),
+        Column("bool_value", Boolean, nullable=True),
+        Column("byte_value", LongBlob, nullable=True),  # serialized Struct or Any
+        PrimaryKeyConstraint(f"{node.name}_id", "name", "is_custom_property"),
+    )
+    Index(None, table.c.name, table.c.is_custom_property)
+    return table
+
+
+artifact_property_table = _property_table(artifact_table)
+execution_property_table = _property_table(execution_table)
+context_property_table = _property_table(context_table)
+
+event_table = Table(
+    "event",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("artifact_id", Id, ForeignKey("artifact.id"), nullable=False),
+    Column("execution_id", Id, ForeignKey("execution.id"), nullable=False),
+    Column("type", SmallInteger, nullable=False),
+    Column("milliseconds_since_epoch", BigInteger, nullable=True),
+    UniqueConstraint("artifact_id", "execution_id", "type"),
+    Index(None, "execution_id"),
+)
+
+event_path_table = Table(
+    "event_path",
+    metadata,
+    Column("event_id", Id, ForeignKey("event.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("is_index_step", Boolean, nullable=False),
+    Column("step_index", BigInteger, nullable=True),
+    Column("step_key", LongText, nullable=True),
+    PrimaryKeyConstraint("event_id", "position"),
+)
+
+attribution_table = Table(
+    "attribution",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("context_id", Id, ForeignKey("context.id"), nullable=False),
+    Column("artifact_id", Id, ForeignKey("artifact.id"), nullable=False),
+    UniqueConstraint("context_id", "artifact_id"),
+    Index(None, "artifact_id"),
+)
+
+association_table = Table(
+    "association",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("context_id", Id, ForeignKey("context.id"), nullable=False),
+    Column("execution_id", Id, ForeignKey("execution.id"), nullable=False),
+    UniqueConstraint("context_id", "execution_id"),
+    Index(None, "execution_id"),
+)
+
+parent_context_table = Table(
+    "parent_context",
+    metadata,
+    Column("context_id", Id, ForeignKey("context.id"), nullable=False),
+    Column("parent_context_id", Id, ForeignKey("context.id"), nullable=False),
+    PrimaryKeyConstraint("context_id", "parent_context_id"),
+    Index(None, "parent_context_id"),
+)
+
+NODE_TABLES = {"artifact": artifact_table, "execution": execution_table, "context": context_table}
+PROPERTY_TABLES = {
+    "artifact": artifact_property_table,
+    "execution": execution_property_table,
+    "context": context_property_table,
+}
