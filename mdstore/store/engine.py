@@ -88,14 +88,18 @@ def _sqlite_engine(url: str, database: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        # IMMEDIATE takes the write lock up front, so two writers queue on the busy
-        # timeout instead of deadlocking when both try to upgrade a read lock.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer takes the lock up front (IMMEDIATE), so two writers queue on the
+        # busy timeout instead of deadlocking when both upgrade a read lock. Readers
+        # start deferred and, with WAL, never wait for writers.
+        read_only = conn.get_execution_options().get("read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
 
-def run_in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
+def run_in_transaction(
+    engine: Engine, work: Callable[[Connection], T], *, read_only: bool = False
+) -> T:
     """Runs ``work`` in one transaction, retrying conflicts; maps database errors.
 
     Deadlocks, serialization failures and unique-key races between concurrent
@@ -111,8 +115,9 @@ def run_in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
     """
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            with engine.begin() as conn:
-                return work(conn)
+            with engine.connect().execution_options(read_only=read_only) as conn:
+                with conn.begin():
+                    return work(conn)
         except SQLAlchemyError as e:
             retry = _is_retryable(e)
             if retry and attempt < MAX_ATTEMPTS:

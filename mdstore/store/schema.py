@@ -19,7 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Float,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -109,7 +109,9 @@ artifact_table = _node_table(
     "artifact",
     [Column("uri", LongText, nullable=True), Column("state", SmallInteger, nullable=True)],
 )
-Index(None, artifact_table.c.uri, mysql_length=255)
+# Equality lookups only (GetArtifactsByURI). A hash index on PostgreSQL because a
+# btree entry cannot exceed ~2.7 kB and URIs can be longer; MySQL indexes a prefix.
+Index(None, artifact_table.c.uri, mysql_length=255, postgresql_using="hash")
 
 execution_table = _node_table(
     "execution", [Column("last_known_state", SmallInteger, nullable=True)]
@@ -127,7 +129,7 @@ def _property_table(node: Table) -> Table:
         Column("is_custom_property", Boolean, nullable=False),
         Column("value_kind", SmallInteger, nullable=False),
         Column("int_value", BigInteger, nullable=True),
-        Column("double_value", Float(53), nullable=True),
+        Column("double_value", Double(), nullable=True),
         Column("string_value", LongText, nullable=True),
         Column("bool_value", Boolean, nullable=True),
         Column("byte_value", LongBlob, nullable=True),  # serialized Struct or Any

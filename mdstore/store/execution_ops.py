@@ -1,0 +1,136 @@
+"""PutExecution: one execution with its artifacts, events and contexts, atomically.
+
+Order of work (all in the request's one transaction):
+1. upsert the execution;
+2. upsert the artifacts; with reuse_artifact_if_already_exist_by_external_id an
+   artifact without id whose external_id is stored updates that stored artifact;
+3. insert the events, filling in the execution and artifact ids (an event that
+   names other ids is INVALID_ARGUMENT);
+4. upsert the contexts; with reuse_context_if_already_exist a new context whose
+   (type, name) is stored reuses it unchanged, and with force_reuse_context a
+   context given with an id is used as is, not updated;
+5. attribute every artifact and associate the execution with every context.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select, tuple_
+
+from mdstore.store import schema
+from mdstore.store.link_ops import link_to_contexts, missing_ids, put_events
+from mdstore.store.node_writes import put_nodes
+from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind
+from mdstore.store.rpc import rpc
+from mdstore.store.validation import require
+from mdstore.wire import mlmd
+
+
+@rpc("PutExecution")
+def put_execution(conn: Connection, request: Any) -> Any:
+    """Handler for PutExecution; see the module docstring for the semantics."""
+    options = request.options
+    require(request.HasField("execution"), "PutExecution needs an execution")
+    [execution_id] = put_nodes(conn, EXECUTION, [request.execution])
+    artifact_ids = _put_artifacts(
+        conn, request, options.reuse_artifact_if_already_exist_by_external_id
+    )
+    events = [
+        _event(pair, execution_id, artifact_id)
+        for pair, artifact_id in zip(request.artifact_event_pairs, artifact_ids)
+        if pair.HasField("event")
+    ]
+    put_events(conn, events)
+    context_ids = _put_contexts(conn, request.contexts, options)
+    link_to_contexts(
+        conn,
+        schema.attribution_table,
+        "artifact_id",
+        [(c, a) for c in context_ids for a in artifact_ids],
+    )
+    link_to_contexts(
+        conn, schema.association_table, "execution_id", [(c, execution_id) for c in context_ids]
+    )
+    return mlmd.PutExecutionResponse(
+        execution_id=execution_id, artifact_ids=artifact_ids, context_ids=context_ids
+    )
+
+
+def _put_artifacts(conn: Connection, request: Any, reuse_by_external_id: bool) -> list[int]:
+    artifacts = []
+    for pair in request.artifact_event_pairs:
+        require(pair.HasField("artifact"), "each artifact_event_pair needs an artifact")
+        artifact = mlmd.Artifact()
+        artifact.CopyFrom(pair.artifact)
+        artifacts.append(artifact)
+    if reuse_by_external_id:
+        _adopt_ids_by_external_id(conn, artifacts)
+    return put_nodes(conn, ARTIFACT, artifacts)
+
+
+def _adopt_ids_by_external_id(conn: Connection, artifacts: list[Any]) -> None:
+    """Gives new artifacts the id of the stored artifact with their external_id."""
+    wanted = [
+        a.external_id for a in artifacts if not a.HasField("id") and a.HasField("external_id")
+    ]
+    if not wanted:
+        return
+    t = ARTIFACT.table
+    stored = dict(
+        conn.execute(select(t.c.external_id, t.c.id).where(t.c.external_id.in_(wanted)))
+        .tuples()
+        .all()
+    )
+    for a in artifacts:
+        if not a.HasField("id") and a.external_id in stored:
+            a.id = stored[a.external_id]
+
+
+def _event(pair: Any, execution_id: int, artifact_id: int) -> Any:
+    event = mlmd.Event()
+    event.CopyFrom(pair.event)
+    require(
+        not event.HasField("execution_id") or event.execution_id == execution_id,
+        f"event execution_id {event.execution_id} does not match the execution {execution_id}",
+    )
+    require(
+        not event.HasField("artifact_id") or event.artifact_id == artifact_id,
+        f"event artifact_id {event.artifact_id} does not match its artifact {artifact_id}",
+    )
+    event.execution_id = execution_id
+    event.artifact_id = artifact_id
+    return event
+
+
+def _put_contexts(conn: Connection, contexts: Any, options: Any) -> list[int]:
+    ids: list[int | None] = [None] * len(contexts)
+    reuse = (
+        _stored_by_name(conn, CONTEXT, contexts) if options.reuse_context_if_already_exist else {}
+    )
+    to_put, positions = [], []
+    for i, context in enumerate(contexts):
+        if context.HasField("id") and options.force_reuse_context:
+            ids[i] = context.id
+        elif not context.HasField("id") and (context.type_id, context.name) in reuse:
+            ids[i] = reuse[(context.type_id, context.name)]
+        else:
+            to_put.append(context)
+            positions.append(i)
+    for i, context_id in zip(positions, put_nodes(conn, CONTEXT, to_put)):
+        ids[i] = context_id
+    if options.force_reuse_context:
+        missing = missing_ids(conn, CONTEXT, [i for i in ids if i is not None])
+        require(not missing, f"no context with id {missing[0] if missing else ''}")
+    return [int(i) for i in ids if i is not None]
+
+
+def _stored_by_name(conn: Connection, kind: NodeKind, nodes: Any) -> dict[tuple[int, str], int]:
+    keys = [(n.type_id, n.name) for n in nodes if not n.HasField("id") and n.HasField("name")]
+    if not keys:
+        return {}
+    t = kind.table
+    rows = conn.execute(
+        select(t.c.type_id, t.c.name, t.c.id).where(tuple_(t.c.type_id, t.c.name).in_(keys))
+    )
+    return {(r.type_id, r.name): r.id for r in rows}

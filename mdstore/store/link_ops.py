@@ -1,0 +1,208 @@
+"""Events, attributions, associations and parent contexts, and lookups through them.
+
+Status codes follow MLMD: links naming a node that does not exist are
+INVALID_ARGUMENT; a duplicate event or parent-context pair is ALREADY_EXISTS; a
+duplicate attribution or association is silently kept once; a parent-context cycle
+(including a context being its own parent) is INVALID_ARGUMENT.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, tuple_
+
+from mdstore.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
+from mdstore.store import schema
+from mdstore.store.node_writes import now_ms
+from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind, chunks, load_nodes
+from mdstore.store.rpc import rpc
+from mdstore.store.validation import require
+from mdstore.wire import mlmd
+
+E, EP = schema.event_table, schema.event_path_table
+ATTR, ASSOC, PARENT = (
+    schema.attribution_table,
+    schema.association_table,
+    schema.parent_context_table,
+)
+
+
+def missing_ids(conn: Connection, kind: NodeKind, ids: Iterable[int]) -> list[int]:
+    """The ids among ``ids`` with no row of this node kind."""
+    wanted = set(ids)
+    found: set[int] = set()
+    for chunk in chunks(sorted(wanted)):
+        found.update(
+            conn.execute(select(kind.table.c.id).where(kind.table.c.id.in_(chunk))).scalars()
+        )
+    return sorted(wanted - found)
+
+
+def _require_exist(conn: Connection, kind: NodeKind, ids: Iterable[int]) -> None:
+    missing = missing_ids(conn, kind, ids)
+    if missing:
+        raise InvalidArgumentError(f"no {kind.label} with id {missing[0]}")
+
+
+# ---------------------------------------------------------------- events
+
+
+def put_events(conn: Connection, events: Sequence[Any]) -> None:
+    """Inserts events with their paths; times default to now."""
+    for event in events:
+        require(event.HasField("artifact_id"), "event artifact_id is missing")
+        require(event.HasField("execution_id"), "event execution_id is missing")
+        require(event.type != 0, "event type is not specified")
+    _require_exist(conn, ARTIFACT, [e.artifact_id for e in events])
+    _require_exist(conn, EXECUTION, [e.execution_id for e in events])
+    keys = [(e.artifact_id, e.execution_id, e.type) for e in events]
+    if any(count > 1 for count in Counter(keys).values()):
+        raise AlreadyExistsError("the request holds the same event twice")
+    for chunk in [keys[i : i + 200] for i in range(0, len(keys), 200)]:
+        taken = conn.execute(
+            select(E.c.id).where(tuple_(E.c.artifact_id, E.c.execution_id, E.c.type).in_(chunk))
+        ).first()
+        if taken is not None:
+            raise AlreadyExistsError("an event with the same artifact, execution and type exists")
+    now = now_ms()
+    for event in events:
+        row = {
+            "artifact_id": event.artifact_id,
+            "execution_id": event.execution_id,
+            "type": event.type,
+            "milliseconds_since_epoch": event.milliseconds_since_epoch
+            if event.HasField("milliseconds_since_epoch")
+            else now,
+        }
+        event_id = conn.execute(insert(E).values(row)).inserted_primary_key[0]
+        steps = [_step_row(event_id, i, s) for i, s in enumerate(event.path.steps)]
+        if steps:
+            conn.execute(insert(EP), steps)
+
+
+def _step_row(event_id: int, position: int, step: Any) -> dict[str, Any]:
+    which = step.WhichOneof("value")
+    require(which is not None, "an event path step must set index or key")
+    return {
+        "event_id": event_id,
+        "position": position,
+        "is_index_step": which == "index",
+        "step_index": step.index if which == "index" else None,
+        "step_key": step.key if which == "key" else None,
+    }
+
+
+def load_events(conn: Connection, column: Any, ids: Iterable[int]) -> list[Any]:
+    """Events whose ``column`` (artifact_id or execution_id) is in ids, with paths."""
+    rows: list[Any] = []
+    for chunk in chunks(sorted(set(ids))):
+        rows.extend(conn.execute(select(E).where(column.in_(chunk)).order_by(E.c.id)))
+    events = {
+        r.id: mlmd.Event(
+            artifact_id=r.artifact_id,
+            execution_id=r.execution_id,
+            type=r.type,
+            milliseconds_since_epoch=r.milliseconds_since_epoch,
+        )
+        for r in rows
+    }
+    for chunk in chunks(list(events)):
+        query = select(EP).where(EP.c.event_id.in_(chunk)).order_by(EP.c.event_id, EP.c.position)
+        for step in conn.execute(query):
+            new = events[step.event_id].path.steps.add()
+            if step.is_index_step:
+                new.index = step.step_index
+            else:
+                new.key = step.step_key
+    return [events[r.id] for r in rows]
+
+
+@rpc("PutEvents")
+def put_events_handler(conn: Connection, request: Any) -> Any:
+    put_events(conn, request.events)
+    return mlmd.PutEventsResponse()
+
+
+@rpc("GetEventsByExecutionIDs", read_only=True)
+def get_events_by_execution_ids(conn: Connection, request: Any) -> Any:
+    return mlmd.GetEventsByExecutionIDsResponse(
+        events=load_events(conn, E.c.execution_id, request.execution_ids)
+    )
+
+
+@rpc("GetEventsByArtifactIDs", read_only=True)
+def get_events_by_artifact_ids(conn: Connection, request: Any) -> Any:
+    return mlmd.GetEventsByArtifactIDsResponse(
+        events=load_events(conn, E.c.artifact_id, request.artifact_ids)
+    )
+
+
+# ---------------------------------------------------------------- attributions, associations
+
+
+def link_to_contexts(
+    conn: Connection, table: Any, node_column: str, pairs: Iterable[tuple[int, int]]
+) -> None:
+    """Inserts (context_id, node_id) pairs that are not stored yet."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return
+    existing: set[tuple[int, int]] = set()
+    node = table.c[node_column]
+    for chunk in [wanted[i : i + 200] for i in range(0, len(wanted), 200)]:
+        existing.update(
+            (r[0], r[1])
+            for r in conn.execute(
+                select(table.c.context_id, node).where(tuple_(table.c.context_id, node).in_(chunk))
+            )
+        )
+    new = [{"context_id": c, node_column: n} for c, n in wanted if (c, n) not in existing]
+    if new:
+        conn.execute(insert(table), new)
+
+
+@rpc("PutAttributionsAndAssociations")
+def put_attributions_and_associations(conn: Connection, request: Any) -> Any:
+    """Links artifacts and executions to contexts; existing links are kept once."""
+    for link in (*request.attributions, *request.associations):
+        require(link.HasField("context_id"), "context_id is missing")
+    for a in request.attributions:
+        require(a.HasField("artifact_id"), "attribution artifact_id is missing")
+    for a in request.associations:
+        require(a.HasField("execution_id"), "association execution_id is missing")
+    _require_exist(
+        conn, CONTEXT, [x.context_id for x in (*request.attributions, *request.associations)]
+    )
+    _require_exist(conn, ARTIFACT, [a.artifact_id for a in request.attributions])
+    _require_exist(conn, EXECUTION, [a.execution_id for a in request.associations])
+    link_to_contexts(
+        conn, ATTR, "artifact_id", [(a.context_id, a.artifact_id) for a in request.attributions]
+    )
+    link_to_contexts(
+        conn, ASSOC, "execution_id", [(a.context_id, a.execution_id) for a in request.associations]
+    )
+    return mlmd.PutAttributionsAndAssociationsResponse()
+
+
+def _contexts_of(table: Any, node_column: str, field: str, label: str):  # type: ignore[no-untyped-def]
+    def handler(conn: Connection, request: Any) -> Any:
+        node_id = getattr(request, field)
+        ids = select(table.c.context_id).where(table.c[node_column] == node_id)
+        contexts = load_nodes(conn, CONTEXT, CONTEXT.table.c.id.in_(ids))
+        if not contexts:
+            # MLMD answers NOT_FOUND here (even for a node that exists); clients expect it.
+            raise NotFoundError(f"no contexts found for {label} {node_id}")
+        return getattr(mlmd, f"GetContextsBy{label.title()}Response")(contexts=contexts)
+
+    return handler
+
+
+rpc("GetContextsByArtifact", read_only=True)(
+    _contexts_of(ATTR, "artifact_id", "artifact_id", "artifact")
+)
+rpc("GetContextsByExecution", read_only=True)(
+    _contexts_of(ASSOC, "execution_id", "execution_id", "execution")
+)

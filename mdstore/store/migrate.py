@@ -1,0 +1,71 @@
+"""Schema versions: upgrade to head, read the current revision, refuse a stale schema."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+from mdstore.errors import FailedPreconditionError
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    """An alembic Config built in code, pointing at the packaged migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("mdstore.store") / "migrations"))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str:
+    """The newest revision this version of mdstore knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for a database mdstore never touched."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Creates or upgrades the schema; safe to run again."""
+    config = alembic_config(engine)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def ensure_current(engine: Engine, *, create_if_empty: bool) -> str:
+    """Checks the schema is at head; creates it on an empty database if allowed.
+
+    Returns:
+        The schema revision.
+
+    Raises:
+        FailedPreconditionError: the schema is older or newer than this mdstore,
+            or the database is empty and ``create_if_empty`` is False.
+    """
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return head
+    if current is None and create_if_empty and not _has_foreign_tables(engine):
+        upgrade(engine)
+        return head
+    found = current or "no mdstore schema"
+    raise FailedPreconditionError(
+        f"database schema is at {found!r} but this mdstore needs {head!r}: "
+        "run `mdstore db upgrade --db URL` first"
+    )
+
+
+def _has_foreign_tables(engine: Engine) -> bool:
+    """True when the database already holds tables mdstore did not create."""
+    return bool(set(inspect(engine).get_table_names()) - {"alembic_version"})

@@ -1,0 +1,249 @@
+"""Creating and updating artifacts, executions and contexts (PutArtifacts & co).
+
+A node without an id is created; a node with an id updates the stored one. An
+update without an update_mask replaces every field the request can carry (unset
+fields are cleared), except the name, which is kept when unset; with a mask only
+the listed fields change (``properties.k`` / ``custom_properties.k`` for one key,
+unknown paths are ignored, as in MLMD). An update that changes nothing leaves
+last_update_time_since_epoch alone. Unlike MLMD, a changed name is stored (MLMD
+silently ignores renames); uniqueness still holds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, tuple_, update
+
+from mdstore.errors import (
+    AlreadyExistsError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+)
+from mdstore.store.nodes import CONTEXT, NodeKind, chunks, node_query, property_rows, to_messages
+from mdstore.store.type_ops import types_by_id
+from mdstore.store.validation import check_names, require
+from mdstore.store.values import check_properties
+
+
+def now_ms() -> int:
+    """The server's clock in milliseconds since the epoch."""
+    return time.time_ns() // 1_000_000
+
+
+def put_nodes(
+    conn: Connection,
+    kind: NodeKind,
+    nodes: Sequence[Any],
+    mask_paths: Sequence[str] = (),
+    abort_if_latest_updated_time_changed: bool = False,
+) -> list[int]:
+    """Creates or updates nodes in request order; returns their ids.
+
+    Raises:
+        InvalidArgumentError: missing type_id, unknown update id, type change, bad
+            properties, over-long names, an empty context name.
+        NotFoundError: a type_id that does not exist.
+        AlreadyExistsError: a name already used within the type, or an external id
+            already used by another node of this kind.
+        FailedPreconditionError: abort_if_latest_updated_time_changed and the stored
+            node changed since the caller read it.
+    """
+    for node in nodes:
+        check_names(node, kind.label)
+    stored = _stored_for_update(conn, kind, [n.id for n in nodes if n.HasField("id")])
+    targets = [
+        _merge(kind, stored, node, mask_paths, abort_if_latest_updated_time_changed)
+        if node.HasField("id")
+        else node
+        for node in nodes
+    ]
+    _check_types_and_properties(conn, kind, targets)
+    _check_unique(conn, kind, targets, stored)
+    now = now_ms()
+    changed = [t for t in targets if t.HasField("id") and _differs(t, stored[t.id])]
+    _update(conn, kind, changed, now)
+    new_ids = _insert(conn, kind, [t for t in targets if not t.HasField("id")], now)
+    ids, created = [], iter(new_ids)
+    for t in targets:
+        ids.append(t.id if t.HasField("id") else next(created))
+    return ids
+
+
+def _stored_for_update(conn: Connection, kind: NodeKind, ids: list[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    # Lock the rows on MySQL/PostgreSQL so abort_if_latest_updated_time_changed is exact.
+    lock = conn.dialect.name != "sqlite"
+    rows: list[Any] = []
+    for chunk in chunks(sorted(set(ids))):
+        query = node_query(kind).where(kind.table.c.id.in_(chunk))
+        if lock:
+            query = query.with_for_update(of=kind.table)
+        rows.extend(conn.execute(query).all())
+    stored = {m.id: m for m in to_messages(conn, kind, rows)}
+    for i in ids:
+        if i not in stored:
+            raise InvalidArgumentError(f"cannot update {kind.label} {i}: no such {kind.label}")
+    return stored
+
+
+def _merge(
+    kind: NodeKind, stored: dict[int, Any], node: Any, paths: Sequence[str], abort_if_changed: bool
+) -> Any:
+    """The node as it will be stored after applying ``node`` (and the mask)."""
+    old = stored[node.id]
+    if node.HasField("type_id") and node.type_id != old.type_id:
+        raise InvalidArgumentError(
+            f"{kind.label} {node.id} has type_id {old.type_id}; an update cannot change it "
+            f"to {node.type_id}"
+        )
+    if abort_if_changed and node.last_update_time_since_epoch != old.last_update_time_since_epoch:
+        raise FailedPreconditionError(
+            f"{kind.label} {node.id} was updated at {old.last_update_time_since_epoch}, after "
+            f"the given last_update_time_since_epoch {node.last_update_time_since_epoch}"
+        )
+    merged = kind.message()
+    merged.CopyFrom(old)
+    if paths:
+        for path in paths:
+            _apply_path(kind, merged, node, path)
+    else:
+        for field in (*kind.fields, "external_id", "properties", "custom_properties"):
+            _copy_field(merged, node, field)
+        if node.HasField("name"):
+            merged.name = node.name
+    return merged
+
+
+def _copy_field(target: Any, source: Any, field: str) -> None:
+    target.ClearField(field)
+    if field in ("properties", "custom_properties"):
+        for key, value in getattr(source, field).items():
+            getattr(target, field)[key].CopyFrom(value)
+    elif source.HasField(field):
+        setattr(target, field, getattr(source, field))
+
+
+def _apply_path(kind: NodeKind, merged: Any, node: Any, path: str) -> None:
+    head, _, key = path.partition(".")
+    if head in ("properties", "custom_properties"):
+        if not key:
+            _copy_field(merged, node, head)
+            return
+        source, target = getattr(node, head), getattr(merged, head)
+        if key in source:
+            target[key].CopyFrom(source[key])
+        elif key in target:
+            del target[key]
+    elif path in (*kind.fields, "name", "external_id"):
+        _copy_field(merged, node, path)
+    # Other paths (id, type_id, times, unknown names) are ignored, as MLMD does.
+
+
+def _check_types_and_properties(conn: Connection, kind: NodeKind, nodes: Sequence[Any]) -> None:
+    for node in nodes:
+        require(node.HasField("type_id"), f"{kind.label} type_id is missing")
+        if kind is CONTEXT:
+            require(bool(node.name), "context name must not be empty")
+    types = types_by_id(conn, kind.type_kind, [n.type_id for n in nodes])
+    for node in nodes:
+        node_type = types.get(node.type_id)
+        if node_type is None:
+            raise NotFoundError(f"no {kind.label} type with id {node.type_id}")
+        what = f"{kind.label} {node.id}" if node.HasField("id") else f"new {kind.label}"
+        check_properties(node, node_type.properties, what)
+
+
+def _check_unique(
+    conn: Connection, kind: NodeKind, nodes: Sequence[Any], stored: dict[int, Any]
+) -> None:
+    """Names unique within a type and external ids unique within the kind."""
+    names = [(n.type_id, n.name) for n in nodes if n.HasField("name")]
+    externals = [n.external_id for n in nodes if n.HasField("external_id")]
+    for key, count in (Counter(names) + Counter(externals)).items():
+        if count > 1:
+            raise AlreadyExistsError(f"the request gives two {kind.plural} the same {_what(key)}")
+    owner = {(n.type_id, n.name): n.id for n in nodes if n.HasField("name")}
+    owner.update({n.external_id: n.id for n in nodes if n.HasField("external_id")})
+    t = kind.table
+    for chunk in _chunked(names):
+        for row in conn.execute(
+            select(t.c.id, t.c.type_id, t.c.name).where(tuple_(t.c.type_id, t.c.name).in_(chunk))
+        ):
+            _reject_taken(
+                kind, owner.get((row.type_id, row.name)), row.id, f"name {row.name!r} in its type"
+            )
+    for chunk in _chunked(externals):
+        for row in conn.execute(select(t.c.id, t.c.external_id).where(t.c.external_id.in_(chunk))):
+            _reject_taken(
+                kind, owner.get(row.external_id), row.id, f"external_id {row.external_id!r}"
+            )
+
+
+def _chunked(items: list[Any]) -> list[list[Any]]:
+    return [items[i : i + 200] for i in range(0, len(items), 200)]
+
+
+def _reject_taken(kind: NodeKind, requester_id: int | None, holder_id: int, what: str) -> None:
+    if requester_id != holder_id:
+        raise AlreadyExistsError(f"another {kind.label} (id {holder_id}) already has {what}")
+
+
+def _what(key: Any) -> str:
+    return f"name {key[1]!r}" if isinstance(key, tuple) else f"external_id {key!r}"
+
+
+def _differs(new: Any, old: Any) -> bool:
+    return bool(
+        new.SerializeToString(deterministic=True) != old.SerializeToString(deterministic=True)
+    )
+
+
+def _columns(kind: NodeKind, node: Any) -> dict[str, Any]:
+    cols = {
+        f: getattr(node, f) if node.HasField(f) else None
+        for f in (*kind.fields, "name", "external_id")
+    }
+    cols["type_id"] = node.type_id
+    return cols
+
+
+def _insert(conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int) -> list[int]:
+    if not nodes:
+        return []
+    rows = [
+        {**_columns(kind, n), "create_time_since_epoch": now, "last_update_time_since_epoch": now}
+        for n in nodes
+    ]
+    table = kind.table
+    if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        result = conn.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        )
+        ids = [int(r.id) for r in result]
+    else:
+        ids = [int(conn.execute(insert(table).values(r)).inserted_primary_key[0]) for r in rows]
+    props = [p for node_id, n in zip(ids, nodes) for p in property_rows(kind, node_id, n)]
+    if props:
+        conn.execute(insert(kind.properties), props)
+    return ids
+
+
+def _update(conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int) -> None:
+    for node in nodes:
+        conn.execute(
+            update(kind.table)
+            .where(kind.table.c.id == node.id)
+            .values(**_columns(kind, node), last_update_time_since_epoch=now)
+        )
+    ids = [n.id for n in nodes]
+    for chunk in chunks(ids):
+        conn.execute(delete(kind.properties).where(kind.property_fk.in_(chunk)))
+    props = [p for n in nodes for p in property_rows(kind, n.id, n)]
+    if props:
+        conn.execute(insert(kind.properties), props)

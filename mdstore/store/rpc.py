@@ -1,0 +1,46 @@
+"""The registry of request handlers: one function per MetadataStoreService RPC.
+
+A handler takes the transaction's connection and the request message and returns the
+response message. Handlers live in the modules named for what they handle
+(``type_ops``, ``node_ops``, ``link_ops``, ``execution_ops``) and register here with
+``@rpc("PutArtifacts")``; ``Backend.call`` runs each in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from mdstore.wire import mlmd
+
+Handler = Callable[[Connection, Any], Any]
+
+
+@dataclass(frozen=True)
+class RegisteredHandler:
+    handler: Handler
+    read_only: bool
+
+
+HANDLERS: dict[str, RegisteredHandler] = {}
+
+
+def rpc(method: str, *, read_only: bool = False) -> Callable[[Handler], Handler]:
+    """Registers a handler for the MetadataStoreService method ``method``."""
+
+    def register(handler: Handler) -> Handler:
+        if method in HANDLERS:
+            raise RuntimeError(f"two handlers for {method}")
+        HANDLERS[method] = RegisteredHandler(handler, read_only)
+        return handler
+
+    return register
+
+
+def response_for(request: Any, **fields: Any) -> Any:
+    """The response message paired with a request (``XRequest`` -> ``XResponse``)."""
+    name = request.DESCRIPTOR.name.removesuffix("Request") + "Response"
+    return getattr(mlmd, name)(**fields)

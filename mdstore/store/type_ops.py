@@ -1,0 +1,276 @@
+"""Artifact, execution and context types: upsert and lookups.
+
+Upsert rule (MLMD's): a type is identified by (name, version). Putting a type that
+does not exist creates it. Putting an existing one checks its properties:
+a property the request lacks is allowed only with ``can_omit_fields``, a new one
+only with ``can_add_fields`` (then it is added), and a property whose data type
+differs is ALREADY_EXISTS. base_type, external_id and description are updated when
+the request sets them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, insert, select, true, update
+
+from mdstore.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
+from mdstore.store import schema
+from mdstore.store.rpc import response_for, rpc
+from mdstore.store.validation import check_names, require
+from mdstore.wire import mlmd
+
+T = schema.type_table
+TP = schema.type_property_table
+
+
+@dataclass(frozen=True)
+class TypeKind:
+    """What differs between artifact, execution and context types."""
+
+    label: str  # "artifact", "execution", "context"
+    kind: int  # value of type.kind
+    message: Any  # mlmd.ArtifactType, ...
+    has_struct_types: bool  # input_type/output_type (execution types only)
+
+
+ARTIFACT_TYPE = TypeKind("artifact", schema.ARTIFACT_TYPE, mlmd.ArtifactType, False)
+EXECUTION_TYPE = TypeKind("execution", schema.EXECUTION_TYPE, mlmd.ExecutionType, True)
+CONTEXT_TYPE = TypeKind("context", schema.CONTEXT_TYPE, mlmd.ContextType, False)
+TYPE_KINDS = {k.kind: k for k in (ARTIFACT_TYPE, EXECUTION_TYPE, CONTEXT_TYPE)}
+
+
+# ---------------------------------------------------------------- reading
+
+
+def load_types(conn: Connection, kind: TypeKind, where: ColumnElement[bool]) -> list[Any]:
+    """Types of one kind matching ``where``, ordered by id, with their properties."""
+    rows = conn.execute(select(T).where(T.c.kind == kind.kind, where).order_by(T.c.id)).all()
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    props: dict[int, list[Any]] = {}
+    for p in conn.execute(select(TP).where(TP.c.type_id.in_(ids)).order_by(TP.c.name)):
+        props.setdefault(p.type_id, []).append(p)
+    return [_to_message(kind, r, props.get(r.id, [])) for r in rows]
+
+
+def _to_message(kind: TypeKind, row: Any, props: list[Any]) -> Any:
+    msg = kind.message(id=row.id, name=row.name)
+    if row.version:
+        msg.version = row.version
+    if row.description is not None:
+        msg.description = row.description
+    if row.external_id is not None:
+        msg.external_id = row.external_id
+    if row.base_type is not None and kind is not CONTEXT_TYPE:
+        msg.base_type = row.base_type
+    for p in props:
+        msg.properties[p.name] = p.data_type
+    if kind.has_struct_types:
+        if row.input_type is not None:
+            msg.input_type.ParseFromString(row.input_type)
+        if row.output_type is not None:
+            msg.output_type.ParseFromString(row.output_type)
+    return msg
+
+
+def types_by_id(conn: Connection, kind: TypeKind, ids: Iterable[int]) -> dict[int, Any]:
+    """Type id -> type message, for the ids that exist and are of ``kind``."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {t.id: t for t in load_types(conn, kind, T.c.id.in_(wanted))}
+
+
+def find_type(conn: Connection, kind: TypeKind, name: str, version: str) -> Any | None:
+    """The type with this name and version ('' = no version), or None."""
+    found = load_types(conn, kind, and_(T.c.name == name, T.c.version == version))
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------- writing
+
+
+def put_type(
+    conn: Connection, kind: TypeKind, msg: Any, can_add_fields: bool, can_omit_fields: bool
+) -> int:
+    """Creates or updates one type (see the module docstring); returns its id."""
+    _validate(kind, msg)
+    stored = find_type(conn, kind, msg.name, msg.version)
+    if stored is None:
+        return _insert_type(conn, kind, msg)
+    new_properties = _merge_properties(stored, msg, can_add_fields, can_omit_fields)
+    _update_type(conn, kind, stored, msg, new_properties)
+    return int(stored.id)
+
+
+def _validate(kind: TypeKind, msg: Any) -> None:
+    require(bool(msg.name), f"no {kind.label} type name is specified")
+    check_names(msg, f"{kind.label} type")
+    for name, data_type in msg.properties.items():
+        require(data_type != 0, f"{kind.label} type property {name!r} has type UNKNOWN")
+
+
+def _merge_properties(
+    stored: Any, msg: Any, can_add_fields: bool, can_omit_fields: bool
+) -> dict[str, int]:
+    """The properties to add, after checking the request fits the stored type."""
+    added: dict[str, int] = {}
+    for name, data_type in msg.properties.items():
+        if name not in stored.properties:
+            if not can_add_fields:
+                raise AlreadyExistsError(
+                    f"type {msg.name!r} already exists without property {name!r}; "
+                    "set can_add_fields to add it"
+                )
+            added[name] = data_type
+        elif stored.properties[name] != data_type:
+            raise AlreadyExistsError(
+                f"type {msg.name!r} already exists with property {name!r} of another data type"
+            )
+    if not can_omit_fields:
+        missing = sorted(set(stored.properties) - set(msg.properties))
+        if missing:
+            raise AlreadyExistsError(
+                f"type {msg.name!r} already exists with properties {missing} that the request "
+                "omits; set can_omit_fields to allow that"
+            )
+    return added
+
+
+def _columns(kind: TypeKind, msg: Any) -> dict[str, Any]:
+    cols: dict[str, Any] = {}
+    if msg.HasField("description"):
+        cols["description"] = msg.description
+    if msg.HasField("external_id"):
+        cols["external_id"] = msg.external_id
+    if msg.HasField("base_type") and kind is not CONTEXT_TYPE:
+        cols["base_type"] = msg.base_type
+    if kind.has_struct_types:
+        for field in ("input_type", "output_type"):
+            if msg.HasField(field):
+                cols[field] = getattr(msg, field).SerializeToString(deterministic=True)
+    return cols
+
+
+def _check_external_id_free(conn: Connection, kind: TypeKind, msg: Any, own_id: int) -> None:
+    if not msg.HasField("external_id"):
+        return
+    taken = conn.execute(
+        select(T.c.id).where(T.c.kind == kind.kind, T.c.external_id == msg.external_id)
+    ).first()
+    if taken is not None and taken.id != own_id:
+        raise AlreadyExistsError(
+            f"another {kind.label} type already has external_id {msg.external_id!r}"
+        )
+
+
+def _insert_type(conn: Connection, kind: TypeKind, msg: Any) -> int:
+    _check_external_id_free(conn, kind, msg, own_id=-1)
+    row = {"kind": kind.kind, "name": msg.name, "version": msg.version, **_columns(kind, msg)}
+    type_id = int(conn.execute(insert(T).values(row)).inserted_primary_key[0])
+    _insert_properties(conn, type_id, dict(msg.properties))
+    return type_id
+
+
+def _update_type(
+    conn: Connection, kind: TypeKind, stored: Any, msg: Any, added: dict[str, int]
+) -> None:
+    _check_external_id_free(conn, kind, msg, own_id=stored.id)
+    cols = _columns(kind, msg)
+    if cols:
+        conn.execute(update(T).where(T.c.id == stored.id).values(cols))
+    _insert_properties(conn, stored.id, added)
+
+
+def _insert_properties(conn: Connection, type_id: int, properties: dict[str, int]) -> None:
+    if properties:
+        conn.execute(
+            insert(TP),
+            [{"type_id": type_id, "name": n, "data_type": t} for n, t in properties.items()],
+        )
+
+
+# ---------------------------------------------------------------- handlers
+
+
+def _put_one(kind: TypeKind, field: str):  # type: ignore[no-untyped-def]
+    def handler(conn: Connection, request: Any) -> Any:
+        type_id = put_type(
+            conn, kind, getattr(request, field), request.can_add_fields, request.can_omit_fields
+        )
+        return response_for(request, type_id=type_id)
+
+    return handler
+
+
+rpc("PutArtifactType")(_put_one(ARTIFACT_TYPE, "artifact_type"))
+rpc("PutExecutionType")(_put_one(EXECUTION_TYPE, "execution_type"))
+rpc("PutContextType")(_put_one(CONTEXT_TYPE, "context_type"))
+
+
+@rpc("PutTypes")
+def put_types(conn: Connection, request: Any) -> Any:
+    """PutTypes: upserts every type in one transaction; ids in request order."""
+
+    def put_all(kind: TypeKind, msgs: Sequence[Any]) -> list[int]:
+        return [
+            put_type(conn, kind, m, request.can_add_fields, request.can_omit_fields) for m in msgs
+        ]
+
+    return mlmd.PutTypesResponse(
+        artifact_type_ids=put_all(ARTIFACT_TYPE, request.artifact_types),
+        execution_type_ids=put_all(EXECUTION_TYPE, request.execution_types),
+        context_type_ids=put_all(CONTEXT_TYPE, request.context_types),
+    )
+
+
+def _get_one(kind: TypeKind, field: str):  # type: ignore[no-untyped-def]
+    def handler(conn: Connection, request: Any) -> Any:
+        found = find_type(conn, kind, request.type_name, request.type_version)
+        if found is None:
+            version = f" version {request.type_version!r}" if request.type_version else ""
+            raise NotFoundError(f"no {kind.label} type named {request.type_name!r}{version}")
+        return response_for(request, **{field: found})
+
+    return handler
+
+
+def _get_all(kind: TypeKind, field: str):  # type: ignore[no-untyped-def]
+    def handler(conn: Connection, request: Any) -> Any:
+        return response_for(request, **{field: load_types(conn, kind, true())})
+
+    return handler
+
+
+def _get_by_ids(kind: TypeKind, field: str):  # type: ignore[no-untyped-def]
+    def handler(conn: Connection, request: Any) -> Any:
+        found = types_by_id(conn, kind, request.type_ids)
+        return response_for(request, **{field: list(found.values())})
+
+    return handler
+
+
+def _get_by_external_ids(kind: TypeKind, field: str):  # type: ignore[no-untyped-def]
+    def handler(conn: Connection, request: Any) -> Any:
+        for ext in request.external_ids:
+            if not ext:
+                raise InvalidArgumentError("external_ids must not contain an empty string")
+        types = load_types(conn, kind, T.c.external_id.in_(list(request.external_ids)))
+        return response_for(request, **{field: types})
+
+    return handler
+
+
+for _kind, _label, _plural in (
+    (ARTIFACT_TYPE, "Artifact", "artifact_types"),
+    (EXECUTION_TYPE, "Execution", "execution_types"),
+    (CONTEXT_TYPE, "Context", "context_types"),
+):
+    rpc(f"Get{_label}Type", read_only=True)(_get_one(_kind, f"{_label.lower()}_type"))
+    rpc(f"Get{_label}Types", read_only=True)(_get_all(_kind, _plural))
+    rpc(f"Get{_label}TypesByID", read_only=True)(_get_by_ids(_kind, _plural))
+    rpc(f"Get{_label}TypesByExternalIds", read_only=True)(_get_by_external_ids(_kind, _plural))

@@ -1,0 +1,116 @@
+"""ml_metadata.Value <-> property rows, and the checks a property must pass.
+
+A property row keeps the Value's kind in ``value_kind`` and the value in the
+matching column; structs and protos (Any) are stored serialized in ``byte_value``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mdstore.errors import InvalidArgumentError
+from mdstore.store import schema
+from mdstore.wire import mlmd
+
+# Value oneof field -> value_kind column value.
+_KIND_OF_FIELD = {
+    "int_value": schema.INT,
+    "double_value": schema.DOUBLE,
+    "string_value": schema.STRING,
+    "struct_value": schema.STRUCT,
+    "proto_value": schema.PROTO,
+    "bool_value": schema.BOOL,
+}
+# PropertyType enum number (INT=1 ... BOOLEAN=6) -> the Value field it requires.
+_FIELD_OF_PROPERTY_TYPE = {
+    1: "int_value",
+    2: "double_value",
+    3: "string_value",
+    4: "struct_value",
+    5: "proto_value",
+    6: "bool_value",
+}
+_COLUMNS = ("int_value", "double_value", "string_value", "bool_value", "byte_value")
+
+
+def value_field(value: Any, owner: str, name: str) -> str:
+    """The oneof field a Value holds.
+
+    Raises:
+        InvalidArgumentError: the Value holds nothing (MLMD crashes on this).
+    """
+    field = value.WhichOneof("value")
+    if field is None:
+        raise InvalidArgumentError(
+            f"{owner} property {name!r} has an empty Value: set one of "
+            "int_value, double_value, string_value, bool_value, "
+            "struct_value or proto_value"
+        )
+    return field
+
+
+def check_properties(node: Any, declared: Mapping[str, int], owner: str) -> None:
+    """Checks a node's properties against its type and that no Value is empty.
+
+    Args:
+        node: an Artifact, Execution or Context message.
+        declared: the type's property name -> PropertyType number.
+        owner: how to name the node in error messages.
+
+    Raises:
+        InvalidArgumentError: an undeclared property, a Value of the wrong kind, or
+            an empty Value.
+    """
+    for name, value in node.properties.items():
+        field = value_field(value, owner, name)
+        if name not in declared:
+            raise InvalidArgumentError(
+                f"{owner} has property {name!r} that its type does not declare; "
+                "use custom_properties for undeclared values"
+            )
+        wanted = _FIELD_OF_PROPERTY_TYPE.get(declared[name])
+        if field != wanted:
+            raise InvalidArgumentError(
+                f"{owner} property {name!r} is a {field} but its type declares {wanted}"
+            )
+    for name, value in node.custom_properties.items():
+        value_field(value, owner, name)
+
+
+def to_row(value: Any) -> dict[str, Any]:
+    """The column values for one Value (all value columns present, unused ones None)."""
+    field = value.WhichOneof("value")
+    row: dict[str, Any] = dict.fromkeys(_COLUMNS)
+    row["value_kind"] = _KIND_OF_FIELD[field]
+    if field in ("struct_value", "proto_value"):
+        row["byte_value"] = getattr(value, field).SerializeToString(deterministic=True)
+    else:
+        row[field] = getattr(value, field)
+    return row
+
+
+def fill_value(value: Any, row: Any) -> None:
+    """Sets a Value message from a property row."""
+    kind = row.value_kind
+    if kind == schema.INT:
+        value.int_value = row.int_value
+    elif kind == schema.DOUBLE:
+        value.double_value = row.double_value
+    elif kind == schema.STRING:
+        value.string_value = row.string_value
+    elif kind == schema.BOOL:
+        value.bool_value = bool(row.bool_value)
+    elif kind == schema.STRUCT:
+        value.struct_value.ParseFromString(row.byte_value)
+    elif kind == schema.PROTO:
+        value.proto_value.ParseFromString(row.byte_value)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """True when two Values hold the same thing (used to skip no-op updates)."""
+    return bool(a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True))
+
+
+def empty_value() -> Any:
+    return mlmd.Value()
