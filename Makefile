@@ -22,10 +22,17 @@ graphviz:
 	    (apt-get install -y -q graphviz >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q graphviz >/dev/null)); \
 	  else echo "graphviz 'dot' is missing: install it with your package manager (apt-get install graphviz)"; fi; }
 
-# Regenerate the descriptor set from proto/ (grpcio-tools is pinned so output is reproducible).
-proto: $(VENV)/.installed
-	$(PY) -m pip install -q 'grpcio-tools==1.76.0'
-	$(PY) -m grpc_tools.protoc -I proto --include_imports \
+# Regenerate the descriptor set from proto/. protoc runs from its own venv with a pinned
+# grpcio-tools, so the output is reproducible and the tool's protobuf pin never
+# downgrades the runtime in .venv.
+PROTO_VENV := .venv-proto
+$(PROTO_VENV)/.installed:
+	$(PYTHON) -m venv $(PROTO_VENV)
+	$(PROTO_VENV)/bin/python -m pip install -q 'grpcio-tools==1.76.0'
+	touch $@
+
+proto: $(PROTO_VENV)/.installed
+	$(PROTO_VENV)/bin/python -m grpc_tools.protoc -I proto --include_imports \
 	  --descriptor_set_out=mdstore/proto/descriptor_set.binpb \
 	  proto/ml_metadata/proto/metadata_store.proto \
 	  proto/ml_metadata/proto/metadata_store_service.proto \

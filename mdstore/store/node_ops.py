@@ -49,7 +49,9 @@ def list_nodes(
 
 def _put(kind: NodeKind):  # type: ignore[no-untyped-def]
     def handler(conn: Connection, request: Any) -> Any:
-        abort = request.HasField("options") and request.options.abort_if_latest_updated_time_changed
+        # Only PutArtifactsRequest carries options (abort_if_latest_updated_time_changed).
+        has_options = "options" in request.DESCRIPTOR.fields_by_name and request.HasField("options")
+        abort = has_options and request.options.abort_if_latest_updated_time_changed
         ids = put_nodes(
             conn, kind, getattr(request, kind.plural), list(request.update_mask.paths), abort
         )

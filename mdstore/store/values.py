@@ -11,7 +11,6 @@ from typing import Any
 
 from mdstore.errors import InvalidArgumentError
 from mdstore.store import schema
-from mdstore.wire import mlmd
 
 # Value oneof field -> value_kind column value.
 _KIND_OF_FIELD = {
@@ -34,7 +33,7 @@ _FIELD_OF_PROPERTY_TYPE = {
 _COLUMNS = ("int_value", "double_value", "string_value", "bool_value", "byte_value")
 
 
-def value_field(value: Any, owner: str, name: str) -> str:
+def value_field(value: Any, owner: str, name: str, declared: bool = False) -> str:
     """The oneof field a Value holds.
 
     Raises:
@@ -42,10 +41,11 @@ def value_field(value: Any, owner: str, name: str) -> str:
     """
     field = value.WhichOneof("value")
     if field is None:
+        # MLMD's wording first: clients match on "Found unmatched property type".
+        prefix = "Found unmatched property type" if declared else "Found empty custom property"
         raise InvalidArgumentError(
-            f"{owner} property {name!r} has an empty Value: set one of "
-            "int_value, double_value, string_value, bool_value, "
-            "struct_value or proto_value"
+            f"{prefix}: {name}: {owner} has an empty Value; set one of int_value, "
+            "double_value, string_value, bool_value, struct_value or proto_value"
         )
     return field
 
@@ -60,19 +60,20 @@ def check_properties(node: Any, declared: Mapping[str, int], owner: str) -> None
 
     Raises:
         InvalidArgumentError: an undeclared property, a Value of the wrong kind, or
-            an empty Value.
+            an empty Value. Messages start with MLMD's wording.
     """
     for name, value in node.properties.items():
-        field = value_field(value, owner, name)
         if name not in declared:
             raise InvalidArgumentError(
-                f"{owner} has property {name!r} that its type does not declare; "
+                f"Found unknown property: {name}: {owner}'s type does not declare it; "
                 "use custom_properties for undeclared values"
             )
+        field = value_field(value, owner, name, declared=True)
         wanted = _FIELD_OF_PROPERTY_TYPE.get(declared[name])
         if field != wanted:
             raise InvalidArgumentError(
-                f"{owner} property {name!r} is a {field} but its type declares {wanted}"
+                f"Found unmatched property type: {name}: {owner} gives a {field} but its "
+                f"type declares {wanted}"
             )
     for name, value in node.custom_properties.items():
         value_field(value, owner, name)
@@ -110,7 +111,3 @@ def fill_value(value: Any, row: Any) -> None:
 def same_value(a: Any, b: Any) -> bool:
     """True when two Values hold the same thing (used to skip no-op updates)."""
     return bool(a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True))
-
-
-def empty_value() -> Any:
-    return mlmd.Value()
