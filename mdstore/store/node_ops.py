@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, select, true
 
-from mdstore.errors import InvalidArgumentError
+from mdstore.errors import InvalidArgumentError, NotFoundError
 from mdstore.store import paging, schema
 from mdstore.store.node_writes import put_nodes
 from mdstore.store.nodes import (
@@ -111,6 +111,9 @@ def _get_by_external_ids(kind: NodeKind):  # type: ignore[no-untyped-def]
         nodes = []
         for chunk in chunks(externals):
             nodes.extend(load_nodes(conn, kind, kind.table.c.external_id.in_(chunk)))
+        if externals and not nodes:
+            # MLMD answers NOT_FOUND only when none of the external ids matched.
+            raise NotFoundError(f"no {kind.plural} found for the given external_ids")
         return response_for(request, **{kind.plural: sorted(nodes, key=lambda n: n.id)})
 
     return handler

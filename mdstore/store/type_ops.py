@@ -16,7 +16,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, insert, select, true, update
 
-from mdstore.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
+from mdstore.errors import (
+    AlreadyExistsError,
+    InvalidArgumentError,
+    NotFoundError,
+    UnimplementedError,
+)
 from mdstore.store import schema
 from mdstore.store.rpc import response_for, rpc
 from mdstore.store.validation import check_names, require
@@ -199,6 +204,8 @@ def _insert_properties(conn: Connection, type_id: int, properties: dict[str, int
 
 def _put_one(kind: TypeKind, field: str):  # type: ignore[no-untyped-def]
     def handler(conn: Connection, request: Any) -> Any:
+        if not request.all_fields_match:
+            raise UnimplementedError("all_fields_match=false is not supported (as in MLMD)")
         type_id = put_type(
             conn, kind, getattr(request, field), request.can_add_fields, request.can_omit_fields
         )
@@ -215,6 +222,8 @@ rpc("PutContextType")(_put_one(CONTEXT_TYPE, "context_type"))
 @rpc("PutTypes")
 def put_types(conn: Connection, request: Any) -> Any:
     """PutTypes: upserts every type in one transaction; ids in request order."""
+    if not request.all_fields_match:
+        raise UnimplementedError("all_fields_match=false is not supported (as in MLMD)")
 
     def put_all(kind: TypeKind, msgs: Sequence[Any]) -> list[int]:
         return [
@@ -260,6 +269,9 @@ def _get_by_external_ids(kind: TypeKind, field: str):  # type: ignore[no-untyped
             if not ext:
                 raise InvalidArgumentError("external_ids must not contain an empty string")
         types = load_types(conn, kind, T.c.external_id.in_(list(request.external_ids)))
+        if request.external_ids and not types:
+            # MLMD answers NOT_FOUND only when none of the external ids matched.
+            raise NotFoundError(f"no {kind.label} types found for the given external_ids")
         return response_for(request, **{field: types})
 
     return handler
