@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from mdstore.errors import InvalidArgumentError, UnimplementedError
 from mdstore.store import (  # noqa: F401  (importing registers the handlers)
     execution_ops,
+    lineage_ops,
     link_ops,
     node_ops,
     parent_context_ops,

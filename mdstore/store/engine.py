@@ -115,9 +115,11 @@ def run_in_transaction(
     """
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            with engine.connect().execution_options(read_only=read_only) as conn:
-                with conn.begin():
-                    return work(conn)
+            with (
+                engine.connect().execution_options(read_only=read_only) as conn,
+                conn.begin(),
+            ):
+                return work(conn)
         except SQLAlchemyError as e:
             retry = _is_retryable(e)
             if retry and attempt < MAX_ATTEMPTS:

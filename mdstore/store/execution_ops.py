@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
 
+from mdstore.errors import InvalidArgumentError, OutOfRangeError
 from mdstore.store import schema
 from mdstore.store.link_ops import link_to_contexts, missing_ids, put_events
 from mdstore.store.node_writes import put_nodes
@@ -38,7 +39,7 @@ def put_execution(conn: Connection, request: Any) -> Any:
     )
     events = [
         _event(pair, execution_id, artifact_id)
-        for pair, artifact_id in zip(request.artifact_event_pairs, artifact_ids)
+        for pair, artifact_id in zip(request.artifact_event_pairs, artifact_ids, strict=True)
         if pair.HasField("event")
     ]
     put_events(conn, events)
@@ -110,19 +111,25 @@ def _put_contexts(conn: Connection, contexts: Any, options: Any) -> list[int]:
     )
     to_put, positions = [], []
     for i, context in enumerate(contexts):
-        if context.HasField("id") and options.force_reuse_context:
+        if context.HasField("id") and _force_reuse(options):
             ids[i] = context.id
         elif not context.HasField("id") and (context.type_id, context.name) in reuse:
             ids[i] = reuse[(context.type_id, context.name)]
         else:
             to_put.append(context)
             positions.append(i)
-    for i, context_id in zip(positions, put_nodes(conn, CONTEXT, to_put)):
+    for i, context_id in zip(positions, put_nodes(conn, CONTEXT, to_put), strict=True):
         ids[i] = context_id
-    if options.force_reuse_context:
+    if _force_reuse(options):
         missing = missing_ids(conn, CONTEXT, [i for i in ids if i is not None])
         require(not missing, f"no context with id {missing[0] if missing else ''}")
     return [int(i) for i in ids if i is not None]
+
+
+def _force_reuse(options: Any) -> bool:
+    # Only PutExecutionRequest.Options has force_reuse_context.
+    fields = options.DESCRIPTOR.fields_by_name
+    return "force_reuse_context" in fields and bool(options.force_reuse_context)
 
 
 def _stored_by_name(conn: Connection, kind: NodeKind, nodes: Any) -> dict[tuple[int, str], int]:
@@ -134,3 +141,67 @@ def _stored_by_name(conn: Connection, kind: NodeKind, nodes: Any) -> dict[tuple[
         select(t.c.type_id, t.c.name, t.c.id).where(tuple_(t.c.type_id, t.c.name).in_(keys))
     )
     return {(r.type_id, r.name): r.id for r in rows}
+
+
+@rpc("PutLineageSubgraph")
+def put_lineage_subgraph(conn: Connection, request: Any) -> Any:
+    """Upserts executions, artifacts and contexts, then the events between them.
+
+    An event edge names its execution and artifact by index into the request's
+    lists, or, when an index is unset, by the ids already in its event. Every
+    artifact and execution is linked to every context, as PutExecution does.
+
+    Raises:
+        OutOfRangeError: an index outside its list.
+        InvalidArgumentError: an edge whose event names other ids than its indexes.
+    """
+    options = request.options
+    execution_ids = put_nodes(conn, EXECUTION, list(request.executions))
+    artifacts = [_copy(mlmd.Artifact, a) for a in request.artifacts]
+    if options.reuse_artifact_if_already_exist_by_external_id:
+        _adopt_ids_by_external_id(conn, artifacts)
+    artifact_ids = put_nodes(conn, ARTIFACT, artifacts)
+    put_events(
+        conn, [_edge_event(edge, execution_ids, artifact_ids) for edge in request.event_edges]
+    )
+    context_ids = _put_contexts(conn, request.contexts, options)
+    link_to_contexts(
+        conn,
+        schema.attribution_table,
+        "artifact_id",
+        [(c, a) for c in context_ids for a in artifact_ids],
+    )
+    link_to_contexts(
+        conn,
+        schema.association_table,
+        "execution_id",
+        [(c, e) for c in context_ids for e in execution_ids],
+    )
+    return mlmd.PutLineageSubgraphResponse(
+        execution_ids=execution_ids, artifact_ids=artifact_ids, context_ids=context_ids
+    )
+
+
+def _copy(message_class: Any, message: Any) -> Any:
+    copy = message_class()
+    copy.CopyFrom(message)
+    return copy
+
+
+def _edge_event(edge: Any, execution_ids: list[int], artifact_ids: list[int]) -> Any:
+    event = _copy(mlmd.Event, edge.event)
+    for index_field, ids, id_field in (
+        ("execution_index", execution_ids, "execution_id"),
+        ("artifact_index", artifact_ids, "artifact_id"),
+    ):
+        if not edge.HasField(index_field):
+            continue
+        index = getattr(edge, index_field)
+        if not 0 <= index < len(ids):
+            raise OutOfRangeError(f"event edge {index_field} {index} is outside 0..{len(ids) - 1}")
+        if event.HasField(id_field) and getattr(event, id_field) != ids[index]:
+            raise InvalidArgumentError(
+                f"event {id_field} {getattr(event, id_field)} does not match {index_field} {index}"
+            )
+        setattr(event, id_field, ids[index])
+    return event

@@ -228,7 +228,7 @@ def _insert(conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int) ->
         ids = [int(r.id) for r in result]
     else:
         ids = [int(conn.execute(insert(table).values(r)).inserted_primary_key[0]) for r in rows]
-    props = [p for node_id, n in zip(ids, nodes) for p in property_rows(kind, node_id, n)]
+    props = [p for node_id, n in zip(ids, nodes, strict=True) for p in property_rows(kind, node_id, n)]
     if props:
         conn.execute(insert(kind.properties), props)
     return ids
