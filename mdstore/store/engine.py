@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -49,7 +50,7 @@ def create_db_engine(url: str, pool_size: int = 10) -> Engine:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(url, parsed.database or ":memory:")
+        return _sqlite_engine(url, parsed.database or ":memory:", pool_size)
     if backend not in ("mysql", "mariadb", "postgresql"):
         raise InvalidArgumentError(
             f"unsupported database {backend!r}: use sqlite://, mysql+pymysql:// or postgresql+psycopg://"
@@ -66,13 +67,24 @@ def create_db_engine(url: str, pool_size: int = 10) -> Engine:
     )
 
 
-def _sqlite_engine(url: str, database: str) -> Engine:
+def _sqlite_engine(url: str, database: str, pool_size: int) -> Engine:
     in_memory = database in ("", ":memory:")
+    # One shared connection for an in-memory database (each connection would get a
+    # database of its own); a pool as large as the server's thread pool otherwise.
+    pool_args: dict[str, Any] = (
+        {"poolclass": StaticPool}
+        if in_memory
+        else {"pool_size": pool_size, "max_overflow": pool_size}
+    )
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
-        poolclass=StaticPool if in_memory else None,
+        **pool_args,
     )
+
+    if in_memory:
+        # The one shared connection must not run two transactions at once.
+        engine.info_lock = threading.Lock()  # type: ignore[attr-defined]
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -113,6 +125,14 @@ def run_in_transaction(
         InvalidArgumentError: the database rejected a value (e.g. out of range).
         InternalError: anything else; details are logged, not returned.
     """
+    lock = getattr(engine, "info_lock", None)
+    if lock is not None:
+        with lock:
+            return _attempts(engine, work, read_only)
+    return _attempts(engine, work, read_only)
+
+
+def _attempts(engine: Engine, work: Callable[[Connection], T], read_only: bool) -> T:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with (
