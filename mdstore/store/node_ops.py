@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Connection, and_, select, true
 
 from mdstore.errors import InvalidArgumentError, NotFoundError
 from mdstore.store import paging, schema
+from mdstore.store.filter_query import compile_filter
 from mdstore.store.node_writes import put_nodes
 from mdstore.store.nodes import (
     ARTIFACT,
@@ -39,6 +40,8 @@ def list_nodes(
     """One page of nodes matching ``where`` as the request's response message."""
     options = request.options if request.HasField("options") else None
     page = paging.parse(options, kind.table)
+    if options is not None and options.filter_query:
+        where = and_(where, compile_filter(options.filter_query, kind))
     rows = conn.execute(paging.apply(node_query(kind).where(where), page)).all()
     rows, token = paging.finish(list(rows), page, lambda r: r._mapping[page.order_column])
     fields: dict[str, Any] = {kind.plural: to_messages(conn, kind, rows)}

@@ -18,7 +18,7 @@ from typing import Any
 from google.protobuf.message import DecodeError
 from sqlalchemy import ColumnElement, Select, and_, or_
 
-from mdstore.errors import InvalidArgumentError, UnimplementedError
+from mdstore.errors import InvalidArgumentError
 from mdstore.wire import mlmd
 
 _CREATE_TIME, _LAST_UPDATE_TIME, _ID = 1, 2, 3
@@ -45,8 +45,6 @@ def parse(options: Any | None, table: Any) -> Page:
     """
     if options is None:
         return Page(None, table.c.id, table.c.id, True, None, None)
-    if options.filter_query:
-        raise UnimplementedError("filter_query is not supported by this mdstore version yet")
     if options.max_result_size <= 0:
         raise InvalidArgumentError("max_result_size must be a positive number")
     field = options.order_by_field.field if options.HasField("order_by_field") else _ID
