@@ -23,6 +23,7 @@ from mdstore.store import (  # noqa: F401  (importing registers the handlers)
 from mdstore.store.engine import create_db_engine, mask_url, run_in_transaction
 from mdstore.store.migrate import ensure_current
 from mdstore.store.rpc import HANDLERS
+from mdstore.store.validation import check_utf8
 
 
 class Backend:
@@ -53,6 +54,7 @@ class Backend:
         registered = HANDLERS.get(method)
         if registered is None:
             raise UnimplementedError(f"{method} is not implemented yet")
+        check_utf8(request)
         try:
             return run_in_transaction(
                 self.engine,

@@ -44,3 +44,53 @@ def require(condition: bool, message: str) -> None:
     """Raises InvalidArgumentError(message) unless ``condition`` holds."""
     if not condition:
         raise InvalidArgumentError(message)
+
+
+_STRING = 9  # FieldDescriptor.TYPE_STRING
+_MESSAGE = 11  # FieldDescriptor.TYPE_MESSAGE
+_REPEATED = 3  # FieldDescriptor.LABEL_REPEATED
+
+
+def check_utf8(message: Any) -> None:
+    """Rejects string fields that are not valid UTF-8, anywhere in a message.
+
+    proto2 does not check UTF-8 on the wire; protobuf's Python runtime then hands
+    the field over as ``bytes`` instead of ``str``, which must never reach the database.
+
+    Raises:
+        InvalidArgumentError: naming the first offending field.
+    """
+    for field, value in message.ListFields():
+        if field.type == _STRING:
+            values = value if _is_repeated(field) else (value,)
+            if any(isinstance(v, bytes) for v in values):
+                raise InvalidArgumentError(f"field {field.full_name} is not valid UTF-8")
+        elif field.type == _MESSAGE:
+            _check_nested(field, value)
+
+
+def _is_repeated(field: Any) -> bool:
+    # protobuf >= 5 has is_repeated (and newer ones dropped label); 4.25 has label.
+    if hasattr(field, "is_repeated"):
+        return bool(field.is_repeated)
+    return bool(field.label == _REPEATED)
+
+
+def _check_nested(field: Any, value: Any) -> None:
+    if field.message_type.GetOptions().map_entry:
+        try:
+            items = list(value.items())
+        except UnicodeDecodeError as e:  # a map key that is not UTF-8
+            raise InvalidArgumentError(f"a key of {field.full_name} is not valid UTF-8") from e
+        for key, item in items:
+            if isinstance(key, bytes):
+                raise InvalidArgumentError(f"a key of {field.full_name} is not valid UTF-8")
+            if isinstance(item, bytes):
+                raise InvalidArgumentError(f"a value of {field.full_name} is not valid UTF-8")
+            if hasattr(item, "ListFields"):
+                check_utf8(item)
+    elif _is_repeated(field):
+        for item in value:
+            check_utf8(item)
+    else:
+        check_utf8(value)
