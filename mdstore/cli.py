@@ -1,0 +1,115 @@
+"""The ``mdstore`` command line: ``serve`` and ``db upgrade | current``.
+
+A composition root: it parses arguments and calls functions. Errors that reach
+users (``MdstoreError``) are printed as one line and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from mdstore.errors import MdstoreError
+from mdstore.store.engine import create_db_engine, mask_url
+from mdstore.store.migrate import current_revision, head_revision, upgrade
+
+DEFAULT_DB = "sqlite:///mdstore.db"
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # Imported here so `db upgrade` works without loading the request handlers.
+    from mdstore.server.app import serve
+
+    serve(
+        args.db,
+        args.host,
+        args.port,
+        max_workers=args.workers,
+        grace_seconds=args.grace_seconds,
+    )
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    engine = create_db_engine(args.db)
+    try:
+        upgrade(engine)
+        print(f"{mask_url(args.db)}: schema at {current_revision(engine)}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _db_current(args: argparse.Namespace) -> int:
+    engine = create_db_engine(args.db)
+    try:
+        current = current_revision(engine)
+    finally:
+        engine.dispose()
+    print(f"current: {current or 'none (no mdstore schema)'}")
+    print(f"head: {head_revision()}")
+    return 0
+
+
+def _add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        metavar="URL",
+        help=f"SQLAlchemy database URL (default: {DEFAULT_DB})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; each command sets ``func`` to the function it runs."""
+    parser = argparse.ArgumentParser(
+        prog="mdstore", description="ML Metadata compatible metadata store."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the MLMD gRPC API")
+    _add_db_option(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    serve.add_argument("--workers", type=int, default=16, help="concurrent request threads")
+    serve.add_argument(
+        "--grace-seconds",
+        type=float,
+        default=10.0,
+        help="on SIGTERM/SIGINT, time in-flight requests get to finish",
+    )
+    serve.set_defaults(func=_serve)
+
+    db = commands.add_parser("db", help="manage the database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    upgrade = db_commands.add_parser("upgrade", help="create or upgrade the schema to head")
+    _add_db_option(upgrade)
+    upgrade.set_defaults(func=_db_upgrade)
+    current = db_commands.add_parser("current", help="print the current and head revisions")
+    _add_db_option(current)
+    current.set_defaults(func=_db_current)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs one ``mdstore`` command and returns its exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Alembic narrates every connection at INFO; keep `serve`'s output to its startup line.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except MdstoreError as e:
+        print(f"mdstore: error: {e.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

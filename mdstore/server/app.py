@@ -1,0 +1,210 @@
+"""Composition root of the server: build the gRPC server, run it until a signal.
+
+``create_server(backend)`` wires the servicers, the error interceptor, the health
+service and reflection onto a thread-pool server and binds it; ``serve(url, …)``
+is what ``mdstore serve`` runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Iterable
+from concurrent import futures
+from types import FrameType
+from typing import Any
+
+import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool
+from google.protobuf.descriptor import FileDescriptor
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection, reflection_pb2
+
+from mdstore import wire
+from mdstore.errors import UnavailableError
+from mdstore.server.interceptors import ErrorInterceptor
+from mdstore.server.servicer import MdstoreServicer, MetadataBackend, MetadataStoreServicer
+from mdstore.store.backend import Backend
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WORKERS = 16
+DEFAULT_GRACE_SECONDS = 10.0
+# MLMD batches (PutExecution with many artifacts, GetArtifacts without paging) get large.
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+
+SERVED_SERVICES = (wire.MLMD_SERVICE, wire.MDSTORE_SERVICE)
+
+
+class MdstoreServer(grpc.Server):
+    """A ``grpc.Server`` that reports NOT_SERVING on health checks once stopping."""
+
+    def __init__(self, server: grpc.Server, health_servicer: health.HealthServicer) -> None:
+        self._server = server
+        self.health = health_servicer
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self, grace: float | None) -> threading.Event:
+        """Marks every service NOT_SERVING, then stops; in-flight calls get ``grace``."""
+        self.health.enter_graceful_shutdown()
+        return self._server.stop(grace)
+
+    def wait_for_termination(self, timeout: float | None = None) -> bool:
+        return self._server.wait_for_termination(timeout)
+
+    def add_generic_rpc_handlers(self, generic_rpc_handlers: Iterable[Any]) -> None:
+        self._server.add_generic_rpc_handlers(generic_rpc_handlers)
+
+    def add_insecure_port(self, address: str) -> int:
+        return self._server.add_insecure_port(address)
+
+    def add_secure_port(self, address: str, server_credentials: Any) -> int:
+        return self._server.add_secure_port(address, server_credentials)
+
+    def add_registered_method_handlers(self, service_name: str, method_handlers: Any) -> None:
+        # grpc.Server's default silently does nothing; generated add_*_to_server calls it.
+        self._server.add_registered_method_handlers(service_name, method_handlers)
+
+
+def create_server(
+    backend: MetadataBackend,
+    address: str = "127.0.0.1:0",
+    max_workers: int = DEFAULT_WORKERS,
+) -> tuple[MdstoreServer, int]:
+    """Builds a server for ``backend`` bound to ``address``; the caller starts it.
+
+    Args:
+        backend: the store behind every RPC (``Backend`` or a fake with its interface).
+        address: ``host:port``; port 0 picks a free port.
+        max_workers: threads serving requests concurrently.
+
+    Returns:
+        The (not yet started) server and the port it is bound to.
+
+    Raises:
+        UnavailableError: the address cannot be bound (e.g. the port is in use).
+    """
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="mdstore-rpc"),
+        interceptors=[ErrorInterceptor()],
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            # Refuse a port another server already holds instead of sharing it silently.
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    server.add_generic_rpc_handlers(
+        [
+            MetadataStoreServicer(backend).generic_handler(),
+            MdstoreServicer(backend).generic_handler(),
+        ]
+    )
+    health_servicer = _add_health(server)
+    names = (*SERVED_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME)
+    reflection.enable_server_reflection(names, server, pool=_reflection_pool())
+    port = _bind(server, address)
+    return MdstoreServer(server, health_servicer), port
+
+
+def _add_health(server: grpc.Server) -> health.HealthServicer:
+    servicer = health.HealthServicer()
+    for name in ("", *SERVED_SERVICES):
+        servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    return servicer
+
+
+def _bind(server: grpc.Server, address: str) -> int:
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError as e:  # newer grpc raises; older returns 0
+        raise UnavailableError(f"cannot listen on {address}: {e}") from e
+    if port == 0:
+        raise UnavailableError(f"cannot listen on {address}: is the port in use?")
+    return port
+
+
+def _reflection_pool() -> descriptor_pool.DescriptorPool:
+    """One pool holding our services (kept in a private pool) and health/reflection."""
+    pool = descriptor_pool.DescriptorPool()
+    added: set[str] = set()
+
+    def add(file: FileDescriptor) -> None:
+        if file.name in added:
+            return
+        for dependency in file.dependencies:
+            add(dependency)
+        proto = descriptor_pb2.FileDescriptorProto()
+        file.CopyToProto(proto)
+        pool.Add(proto)
+        added.add(file.name)
+
+    for name in SERVED_SERVICES:
+        add(wire.POOL.FindServiceByName(name).file)
+    add(health_pb2.DESCRIPTOR)
+    add(reflection_pb2.DESCRIPTOR)
+    return pool
+
+
+def serve(
+    url: str,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    max_workers: int = DEFAULT_WORKERS,
+    grace_seconds: float = DEFAULT_GRACE_SECONDS,
+) -> None:
+    """Serves the database at ``url`` until SIGTERM or SIGINT, then stops gracefully.
+
+    In-flight requests get ``grace_seconds`` to finish; a second signal stops at once.
+
+    Raises:
+        FailedPreconditionError: the schema is stale; run ``mdstore db upgrade``.
+        UnavailableError: the address cannot be bound.
+    """
+    backend = Backend(url, pool_size=max_workers)  # a connection for every worker thread
+    try:
+        server, bound_port = create_server(backend, _address(host, port), max_workers)
+        server.start()
+        log.info(
+            "mdstore serving %s (dialect %s, schema %s) on %s",
+            backend.masked_url,
+            backend.dialect,
+            backend.schema_version,
+            _address(host, bound_port),
+        )
+        _wait_for_signal(server, grace_seconds)
+    finally:
+        backend.close()
+
+
+def _address(host: str, port: int) -> str:
+    """``host:port``, bracketing an IPv6 host (``[::]:8080``)."""
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+def _wait_for_signal(server: MdstoreServer, grace_seconds: float) -> None:
+    requested = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if requested.is_set():
+            server.stop(0)  # a second signal: stop now
+            return
+        requested.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not requested.wait(timeout=1.0):
+            pass
+        log.info("mdstore stopping: in-flight requests get %.1fs to finish", grace_seconds)
+        server.stop(grace_seconds).wait()
+        log.info("mdstore stopped")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
