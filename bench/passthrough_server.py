@@ -1,0 +1,102 @@
+"""ml-metadata's own store behind a gRPC server: configuration (b) of the benchmark.
+
+ml-metadata's pip wheel ships the C++ store (through pybind11) but not its gRPC
+server binary. This script stands in for that server: a generic gRPC handler for
+``ml_metadata.MetadataStoreService`` whose every method hands the request bytes
+straight to the wheel's C++ entry point for the method (the function
+``ml_metadata.MetadataStore._pywrap_cc_call`` calls) and returns the response
+bytes. No Python protobuf parsing happens on the way, so this is as close to
+MLMD's C++ server as Python gets, and the stricter baseline for ``mdstore serve``.
+
+Runs in the ``.venv-mlmd`` interpreter::
+
+    .venv-mlmd/bin/python bench/passthrough_server.py --db /tmp/x.sqlite --port 50051
+
+Stops on SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from concurrent import futures
+from typing import Any
+
+import grpc
+from ml_metadata.metadata_store.pywrap.metadata_store_extension import (
+    metadata_store as pywrap,
+)
+from ml_metadata.proto import metadata_store_pb2, metadata_store_service_pb2
+
+SERVICE = "ml_metadata.MetadataStoreService"
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+_CODES = {code.value[0]: code for code in grpc.StatusCode}
+
+
+def open_store(path: str) -> Any:
+    """Opens (creating if needed) an MLMD SQLite store in the C++ library."""
+    config = metadata_store_pb2.ConnectionConfig()
+    config.sqlite.filename_uri = path
+    config.sqlite.connection_mode = (
+        metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+    )
+    migration = metadata_store_pb2.MigrationOptions()
+    return pywrap.CreateMetadataStore(config.SerializeToString(), migration.SerializeToString())
+
+
+def method_handlers(store: Any) -> dict[str, grpc.RpcMethodHandler]:
+    """One unary handler per method of ml_metadata's own service descriptor."""
+    service = metadata_store_service_pb2.DESCRIPTOR.services_by_name["MetadataStoreService"]
+    lock = threading.Lock()  # one in-process store, used as ml_metadata's client does
+    handlers = {}
+    for method in service.methods:
+        cc_method = getattr(pywrap, method.name, None)
+
+        def handle(request: bytes, context: grpc.ServicerContext, cc=cc_method, name=method.name):
+            if cc is None:
+                context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{name} is not in the pywrap module")
+            with lock:
+                response, message, code = cc(store, request)
+            if code != 0:
+                context.abort(_CODES.get(code, grpc.StatusCode.UNKNOWN), message.decode("utf-8"))
+            return response
+
+        # Identity (de)serializers: bytes in, bytes out; the C++ side parses them.
+        handlers[method.name] = grpc.unary_unary_rpc_method_handler(handle)
+    return handlers
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="ml-metadata behind a pass-through gRPC server")
+    parser.add_argument("--db", required=True, help="SQLite file")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=16)
+    args = parser.parse_args(argv)
+
+    store = open_store(args.db)
+    options = [
+        ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ]
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=args.workers), options=options)
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler(SERVICE, method_handlers(store)),)
+    )
+    port = server.add_insecure_port(f"{args.host}:{args.port}")
+    server.start()
+    print(f"passthrough MLMD server on {args.host}:{port}", file=sys.stderr, flush=True)
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(1.0):
+        pass
+    server.stop(grace=5).wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""Renders benchmark results (the dict ``bench/run.py`` collects) as Markdown.
+
+Standard library only. Missing configurations and failed rows render as ``n/a``
+with the error as a footnote, so a partial run still gives a readable report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CONFIGS = {
+    "a": "ml-metadata 1.17.1 in-process (SQLite)",
+    "b": "ml-metadata behind a pass-through gRPC server, ml-metadata client",
+    "c": "mdstore embedded `mdstore.MetadataStore` (SQLite)",
+    "d": "`mdstore serve` (SQLite), ml-metadata client",
+}
+RATIOS = (("d", "b"), ("c", "a"))
+EVERY_ROW_TARGET = 1.0
+LINEAGE_TARGET = 3.0
+INGEST_GROWTH_TARGET = 1.3
+SCALE_TARGET_TOP = 1_000_000
+
+
+def _rows(results: dict[str, Any], config: str) -> dict[str, dict[str, Any]]:
+    entry = results.get("configs", {}).get(config) or {}
+    return {row["name"]: row for row in entry.get("rows", [])}
+
+
+def row_names(results: dict[str, Any]) -> list[str]:
+    names: list[str] = []
+    for config in CONFIGS:
+        for name in _rows(results, config):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def rate(results: dict[str, Any], config: str, name: str) -> float | None:
+    return _rows(results, config).get(name, {}).get("rate")
+
+
+def ratio(results: dict[str, Any], top: str, bottom: str, name: str) -> float | None:
+    num, den = rate(results, top, name), rate(results, bottom, name)
+    return num / den if num and den else None
+
+
+def _fmt_rate(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}×"
+
+
+def _error(results: dict[str, Any], config: str, name: str) -> str | None:
+    entry = results.get("configs", {}).get(config)
+    if entry is None:
+        return None  # configuration not run
+    if entry.get("error"):
+        return entry["error"]
+    return _rows(results, config).get(name, {}).get("error") or (
+        None if name in _rows(results, config) else "row missing"
+    )
+
+
+def main_table(results: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The side-by-side table and its footnotes."""
+    run = [c for c in CONFIGS if c in results.get("configs", {})]
+    head = ["operation", "unit", *[f"({c})" for c in run]]
+    ratios = [(t, b) for t, b in RATIOS if t in run and b in run]
+    head += [f"({t})/({b})" for t, b in ratios]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    notes: list[str] = []
+    for name in row_names(results):
+        unit = next((r[name]["unit"] for c in run if name in (r := _rows(results, c))), "")
+        cells = [name, unit]
+        for config in run:
+            value = rate(results, config, name)
+            cell = _fmt_rate(value)
+            error = _error(results, config, name) if value is None else None
+            if error:
+                if error not in notes:
+                    notes.append(error)
+                cell += f" [{notes.index(error) + 1}]"
+            cells.append(cell)
+        cells += [_fmt_ratio(ratio(results, t, b, name)) for t, b in ratios]
+        lines.append("| " + " | ".join(cells) + " |")
+    footnotes = [f"[{i}] {note}" for i, note in enumerate(notes, 1)]
+    return lines, footnotes
+
+
+def consistency(results: dict[str, Any]) -> list[str]:
+    """Rows where the configurations returned different result sizes."""
+    out = []
+    for name in row_names(results):
+        seen = {}
+        for config in CONFIGS:
+            row = _rows(results, config).get(name)
+            if row and not row.get("error") and row.get("result"):
+                seen[config] = {k: v for k, v in row["result"].items() if k != "filter"}
+        if len({repr(v) for v in seen.values()}) > 1:
+            detail = "; ".join(f"({c}) {v}" for c, v in seen.items())
+            out.append(f"- **{name}** returned different results: {detail}")
+    return out
+
+
+def _scale_points(results: dict[str, Any], config: str) -> list[dict[str, Any]]:
+    return (results.get("scale", {}).get(config) or {}).get("points", [])
+
+
+def ingest_growth(results: dict[str, Any], config: str) -> tuple[float, int, int] | None:
+    """(cost at the top checkpoint / cost at the first, first size, top size)."""
+    points = _scale_points(results, config)
+    if len(points) < 2:
+        return None
+    first, last = points[0], points[-1]
+    return (
+        last["ingest_us_per_artifact"] / first["ingest_us_per_artifact"],
+        first["artifacts"],
+        last["artifacts"],
+    )
+
+
+def scale_table(results: dict[str, Any]) -> list[str]:
+    configs = [c for c in CONFIGS if _scale_points(results, c)]
+    if not configs:
+        return []
+    head = ["artifacts"]
+    for metric in ("ingest µs/artifact", "lineage 20 hops ms", "lineage 100 hops ms"):
+        head += [f"({c}) {metric}" for c in configs]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    sizes = sorted({p["artifacts"] for c in configs for p in _scale_points(results, c)})
+    for size in sizes:
+        by_config = {
+            c: next((p for p in _scale_points(results, c) if p["artifacts"] == size), {})
+            for c in configs
+        }
+        cells = [f"{size:,}"]
+        for key in ("ingest_us_per_artifact", "lineage_20_ms", "lineage_100_ms"):
+            for c in configs:
+                value = by_config[c].get(key)
+                cells.append("n/a" if value is None else f"{value:,.1f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    for c in configs:
+        entry = results.get("scale", {}).get(c) or {}
+        growth = ingest_growth(results, c)
+        if growth:
+            last = _scale_points(results, c)[-1]
+            size = f", database {entry['db_mb']:,.0f} MB" if entry.get("db_mb") else ""
+            lines.append("")
+            lines.append(
+                f"({c}) ingest cost per artifact grows {growth[0]:.2f}× from "
+                f"{growth[1]:,} to {growth[2]:,} artifacts ({last['elapsed_s']:,.0f} s{size})."
+            )
+        if entry.get("error"):
+            lines.append("")
+            lines.append(f"({c}) scale run stopped: {entry['error']}")
+        errors = {
+            p.get(f"lineage_{h}_error") for p in _scale_points(results, c) for h in (20, 100)
+        } - {None}
+        for error in sorted(errors):
+            lines.append("")
+            lines.append(f"({c}) lineage n/a: {error}")
+    return lines
+
+
+def _verdict(ok: bool | None) -> str:
+    return {True: "**met**", False: "**not met**", None: "**not measured**"}[ok]
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    """The issue's targets, each with met / not met and the numbers behind it."""
+    names = row_names(results)
+    lineage = [n for n in names if n.startswith("lineage")]
+    out = []
+
+    def every_row(top: str, bottom: str, rows: list[str], floor: float, label: str) -> None:
+        if top not in results.get("configs", {}) or bottom not in results.get("configs", {}):
+            out.append(f"- {label}: {_verdict(None)} (configuration not run)")
+            return
+        values = {n: ratio(results, top, bottom, n) for n in rows}
+        missing = [n for n, v in values.items() if v is None]
+        below = [f"{n} {v:.2f}×" for n, v in values.items() if v is not None and v < floor]
+        worst = min((v for v in values.values() if v is not None), default=None)
+        ok = not missing and not below
+        detail = f"lowest {worst:.2f}×" if worst is not None else "no comparable rows"
+        if below:
+            detail += "; below: " + ", ".join(below)
+        if missing:
+            detail += "; n/a: " + ", ".join(missing)
+        out.append(f"- {label}: {_verdict(ok)} ({detail})")
+
+    every_row("d", "b", names, EVERY_ROW_TARGET, "(d) ≥ 1.0× (b) on every row")
+    every_row("d", "b", lineage, LINEAGE_TARGET, "(d) ≥ 3× (b) on lineage")
+    every_row("c", "a", names, EVERY_ROW_TARGET, "(c) ≥ 1.0× (a) on every row")
+
+    growth = ingest_growth(results, "c")
+    label = "ingest cost per artifact grows ≤ 1.3× from 10k to 1M ((c), mdstore embedded)"
+    if growth is None:
+        out.append(f"- {label}: {_verdict(None)} (scale run not done)")
+    else:
+        value, first, top = growth
+        ok = value <= INGEST_GROWTH_TARGET if top >= SCALE_TARGET_TOP else None
+        note = "" if top >= SCALE_TARGET_TOP else f"; only measured to {top:,} (--scale-max)"
+        out.append(f"- {label}: {_verdict(ok)} ({value:.2f}× from {first:,} to {top:,}{note})")
+    return out
+
+
+def render(results: dict[str, Any]) -> str:
+    """The whole ``docs/benchmarks.md`` page."""
+    machine, versions, sizes = (results.get(k, {}) for k in ("machine", "versions", "sizes"))
+    table, footnotes = main_table(results)
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (`bench/run.py`); do not edit by hand. "
+        "See `bench/README.md` for the method.",
+        "",
+        f"- date: {results.get('date', '?')}",
+        f"- machine: {machine.get('nproc', '?')} CPUs, {machine.get('cpu', '?')}, "
+        f"{machine.get('memory', '?')} RAM, Linux {machine.get('kernel', '?')}; "
+        f"load average {machine.get('load_before', '?')} before, "
+        f"{machine.get('load_after', '?')} after",
+        *[f"- {k}: {v}" for k, v in versions.items()],
+        f"- workload: {', '.join(f'{k}={v}' for k, v in sizes.items())}",
+        f"- total wall time: {results.get('wall_seconds', 0):.0f} s",
+        "",
+        "## Configurations",
+        "",
+        *[f"- ({c}) {label}" for c, label in CONFIGS.items()],
+        "",
+        "All on SQLite files in one temporary directory, each in its own process, "
+        "fed the same data. Rates are units per second (higher is better).",
+        "",
+        "## Side by side",
+        "",
+        *table,
+        "",
+        *footnotes,
+    ]
+    mismatches = consistency(results)
+    if mismatches:
+        lines += ["", "Result sizes that differ between configurations:", "", *mismatches]
+    scale = scale_table(results)
+    if scale:
+        lines += [
+            "",
+            f"## Scale run (to {results.get('scale_max', 0):,} artifacts)",
+            "",
+            "Ingest cost is the marginal cost per artifact: the median over the batches "
+            f"of 100 among the last {results.get('scale_window', 5000):,} artifacts before "
+            "each size. Lineage is the median upstream query from the end of a "
+            "200-execution chain written after the first size.",
+            "",
+            *scale,
+        ]
+    lines += ["", "## Targets (issue 3)", "", *targets(results)]
+    notes = results.get("notes") or []
+    if notes:
+        lines += ["", "## Notes", "", *[f"- {n}" for n in notes]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,296 @@
+"""``make bench``: one workload, four configurations, side by side in one run.
+
+(a) ml-metadata 1.17.1 in-process, (b) ml-metadata behind a pass-through gRPC
+server, (c) mdstore's embedded ``MetadataStore``, (d) ``mdstore serve``; (a), (b)
+and the client of (d) run in ``.venv-mlmd`` (Python 3.11, ml-metadata 1.17.1),
+(c) and the server of (d) in the interpreter running this script. Every
+configuration runs in its own process on its own SQLite file in one temporary
+directory; then a scale run grows (a) and (c) to ``--scale-max`` artifacts.
+
+Prints the report and writes it to ``docs/benchmarks.md``::
+
+    .venv/bin/python bench/run.py                      # the full run
+    .venv/bin/python bench/run.py --scale-max 100000   # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import datetime
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO / "bench"
+sys.path.insert(0, str(BENCH))
+sys.path.insert(1, str(REPO))
+
+import report  # noqa: E402  (bench/ is on sys.path only once the lines above ran)
+from environment import commit_cost_note, load_average, machine, versions  # noqa: E402
+
+SERVER_START_SECONDS = 60
+SERVER_STOP_SECONDS = 15
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ processes
+
+
+def mlmd_python() -> Path:
+    """The .venv-mlmd interpreter, built (or reused) by the compat tests' helper."""
+    from tests.compat.mlmd_venv import ensure_venv
+
+    log("ensuring .venv-mlmd (Python 3.11, ml-metadata 1.17.1)")
+    return ensure_venv()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {_tail(log_path)}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"server not listening after {SERVER_START_SECONDS}s: {_tail(log_path)}")
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+@contextlib.contextmanager
+def server(command: list[str], port: int, log_path: Path) -> Iterator[None]:
+    """Runs a server until the block ends, then stops it with SIGTERM (SIGKILL if stuck)."""
+    with log_path.open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=log_path.parent)
+    try:
+        _wait_for_port(port, proc, log_path)
+        yield
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(SERVER_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                log(f"server {proc.pid} ignored SIGTERM; killing it")
+                proc.kill()
+                proc.wait()
+
+
+def run_workload(
+    python: Path | str, kind: str, target: str, out: Path, timeout: float, extra: list[str]
+) -> dict[str, Any]:
+    """Runs bench/workload.py in its own process; returns its JSON results."""
+    command = [str(python), str(BENCH / "workload.py"), "--kind", kind, "--target", target]
+    command += ["--out", str(out), *extra]
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=out.parent
+    )
+    tail: collections.deque[str] = collections.deque(maxlen=8)
+    reader = threading.Thread(target=_relay, args=(proc, tail), daemon=True)
+    reader.start()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        # A scale run leaves the checkpoints it finished; report those.
+        partial = json.loads(out.read_text()) if out.exists() else {}
+        return {**partial, "error": f"timed out after {timeout:.0f}s"}
+    finally:
+        reader.join(5)
+    if proc.returncode != 0 or not out.exists():
+        return {"error": f"workload exited with {proc.returncode}: " + " | ".join(tail)}
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["wall_seconds"] = time.perf_counter() - started
+    return result
+
+
+def _relay(proc: subprocess.Popen[bytes], tail: collections.deque[str]) -> None:
+    """Echoes the workload's progress lines; keeps the last lines for error messages."""
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        line = raw.decode(errors="replace").rstrip()
+        tail.append(line)
+        if line.startswith("["):
+            log(f"  {line}")
+
+
+# ----------------------------------------------------------------- run configs
+
+
+def run_config(
+    config: str, tmp: Path, mlmd_py: Path, timeout: float, sizes: dict[str, Any]
+) -> dict[str, Any]:
+    """Runs the main workload for one configuration on a fresh SQLite file."""
+    main_py = Path(sys.executable)
+    extra = ["--phase", "main", "--sizes", json.dumps(sizes)]
+    db = tmp / f"{config}.sqlite"
+    out = tmp / f"{config}.json"
+    if config == "a":
+        return run_workload(mlmd_py, "mlmd-inproc", str(db), out, timeout, extra)
+    if config == "c":
+        return run_workload(main_py, "mdstore", f"sqlite:///{db}", out, timeout, extra)
+    port = free_port()
+    if config == "b":
+        command = [
+            str(mlmd_py),
+            str(BENCH / "passthrough_server.py"),
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+        ]
+    else:
+        command = [
+            *mdstore_command(),
+            "serve",
+            "--db",
+            f"sqlite:///{db}",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+    try:
+        with server(command, port, tmp / f"{config}-server.log"):
+            return run_workload(mlmd_py, "mlmd-grpc", f"127.0.0.1:{port}", out, timeout, extra)
+    except RuntimeError as e:
+        return {"error": str(e)}
+
+
+def mdstore_command() -> list[str]:
+    script = Path(sys.executable).with_name("mdstore")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "mdstore.cli"]
+
+
+def run_scale(config: str, tmp: Path, mlmd_py: Path, timeout: float, top: int) -> dict[str, Any]:
+    db = tmp / f"scale-{config}.sqlite"
+    out = tmp / f"scale-{config}.json"
+    extra = ["--phase", "scale", "--scale-max", str(top)]
+    if config == "a":
+        result = run_workload(mlmd_py, "mlmd-inproc", str(db), out, timeout, extra)
+    elif config == "c":
+        result = run_workload(
+            Path(sys.executable), "mdstore", f"sqlite:///{db}", out, timeout, extra
+        )
+    else:
+        return {"error": f"scale run supports (a) and (c), not ({config})"}
+    db_mb = None
+    with contextlib.suppress(OSError):
+        db_mb = round(sum(p.stat().st_size for p in tmp.glob(f"{db.name}*")) / 1e6, 1)
+    return {"points": result.get("scale", []), "error": result.get("error"), "db_mb": db_mb}
+
+
+# ----------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="mdstore vs ml-metadata, side by side")
+    parser.add_argument("--configs", default="a,b,c,d", help="which of a,b,c,d to run")
+    parser.add_argument("--scale-configs", default="c,a", help="configs for the scale run")
+    parser.add_argument(
+        "--scale-max", type=int, default=1_000_000, help="top of the scale run (0: skip)"
+    )
+    parser.add_argument("--artifacts", type=int, default=10_000)
+    parser.add_argument("--executions", type=int, default=2_000)
+    parser.add_argument("--reads", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=20, help="runs of each filter/lineage query")
+    parser.add_argument("--timeout", type=float, default=1200, help="seconds per workload process")
+    parser.add_argument(
+        "--scale-timeout", type=float, default=1200, help="seconds per scale process"
+    )
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--keep-tmp", action="store_true", help="keep the SQLite files and logs")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configs = [c for c in args.configs.split(",") if c]
+    scale_configs = [c for c in args.scale_configs.split(",") if c] if args.scale_max else []
+    sizes = {
+        "artifacts": args.artifacts,
+        "executions": args.executions,
+        "reads": args.reads,
+        "repeats": args.repeats,
+    }
+    needs_mlmd = any(c in "abd" for c in configs) or "a" in scale_configs
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(),
+        "sizes": {**sizes, "batch": 100, "read_batch": 100, "executions_per_context": 100},
+        "configs": {},
+        "scale": {},
+        "scale_max": args.scale_max,
+        "scale_window": 5000,
+    }
+    mlmd_py = mlmd_python() if needs_mlmd else None
+    results["versions"] = versions(mlmd_py)
+    tmp = Path(tempfile.mkdtemp(prefix="mdstore-bench-"))
+    try:
+        results["notes"] = [commit_cost_note(tmp)]
+        for config in configs:
+            log(f"({config}) {report.CONFIGS[config]}")
+            results["configs"][config] = run_config(config, tmp, mlmd_py, args.timeout, sizes)
+            if results["configs"][config].get("error"):
+                log(f"({config}) failed: {results['configs'][config]['error']}")
+        for config in scale_configs:
+            log(f"scale ({config}) to {args.scale_max:,} artifacts")
+            results["scale"][config] = run_scale(
+                config, tmp, mlmd_py, args.scale_timeout, args.scale_max
+            )
+    finally:
+        if args.keep_tmp:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    results["machine"]["load_after"] = load_average()
+    results["wall_seconds"] = time.perf_counter() - started
+    publish(results, args)
+    return 0
+
+
+def publish(results: dict[str, Any], args: argparse.Namespace) -> None:
+    """Prints the report; writes it (and the raw results with --json)."""
+    text = report.render(results)
+    print(text)
+    if not args.no_write:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+        log(f"wrote {args.out}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""`make demo`: mdstore end to end, in under a minute.
+
+Starts `mdstore serve` on a fresh SQLite file, trains the breast-cancer pipeline four
+times through `mdstore_client` over gRPC (baseline, pipeline change, better
+hyperparameters, schema change), prints what changed between the runs and what the
+final model was made from, back to the source file and its SHA-256; then stops the
+server.
+
+    python examples/demo.py --port 8765
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+import mdstore_client
+from breast_cancer.pipeline import declare_types, run_pipeline
+from breast_cancer.runs import RUNS
+from mdstore_client.digest import uri_sha256
+from train_pipeline import summary
+
+START_SECONDS = 30
+STOP_SECONDS = 15
+TREE_PROPERTIES = [
+    "algorithm",
+    "rows",
+    "columns",
+    "C",
+    "preprocessing",
+    "test_size",
+    "source_version",
+]
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+@contextmanager
+def mdstore_serve(db_url: str, port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Runs `mdstore serve` until the block ends, then stops it with SIGTERM."""
+    command = [sys.executable, "-m", "mdstore.cli", "serve", "--db", db_url]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield server
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def wait_until_serving(server: subprocess.Popen[bytes], port: int) -> bool:
+    """True once the port answers gRPC; False if the server exits or takes too long."""
+    deadline = time.monotonic() + START_SECONDS
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        ready = grpc.channel_ready_future(channel)
+        while server.poll() is None and time.monotonic() < deadline:
+            try:
+                ready.result(timeout=0.25)
+                return True
+            except grpc.FutureTimeoutError:
+                continue
+    return False
+
+
+class Progress:
+    """Wraps a client so every finished step prints a tick on the current line."""
+
+    def __init__(self, client: mdstore_client.Client) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    @contextmanager
+    def run(self, step: str, **options: Any) -> Iterator[mdstore_client.Run]:
+        with self._client.run(step, **options) as run:
+            yield run
+        print(f" {step} ✓", end="", flush=True)
+
+
+def train(client: mdstore_client.Client, workdir: Path) -> Any:
+    say("▸ Training the breast-cancer pipeline four times. Every step reports what it read")
+    say("  and wrote through mdstore_client over gRPC: one atomic PutExecution per step.")
+    say()
+    declare_types(client)
+    result = None
+    for config in RUNS:
+        print(f"  {config.name:<12}", end="", flush=True)
+        result = run_pipeline(Progress(client), workdir, config)
+        metrics = result.metrics
+        say(f"   accuracy {metrics['accuracy']:.4f}  auc {metrics['auc']:.4f}")
+    say()
+    return result
+
+
+def explain(client: mdstore_client.Client, model: mdstore_client.Artifact) -> None:
+    say("▸ What changed between the runs (read back from the store):")
+    say()
+    say("  " + summary(client).replace("\n", "\n  "))
+    say()
+    say(f"▸ What was the final model made from?   client.upstream(model #{model.id}).render()")
+    say()
+    lineage = client.upstream(model)
+    say("  " + lineage.render(show=TREE_PROPERTIES).replace("\n", "\n  "))
+    say()
+    [source] = lineage.sources()
+    say(f"  Source data: {source.uri}")
+    say(f"  sha256 {source.sha256}  (recomputed from the file: "
+        f"{'matches' if source.sha256 == uri_sha256(source.uri) else 'DIFFERS'})")  # fmt: skip
+    say()
+
+
+def counts(client: mdstore_client.Client) -> str:
+    artifacts = sum(1 for _ in client.artifacts())
+    executions = sum(1 for _ in client.executions())
+    contexts = sum(1 for _ in client.contexts())
+    return f"{artifacts} artifacts, {executions} executions, {contexts} contexts"
+
+
+def demo(port: int, workdir: Path, temporary: bool) -> int:
+    db = workdir / "mdstore.db"
+    log_path = workdir / "mdstore-serve.log"
+    say(f"▸ Starting `mdstore serve --db sqlite:///{db} --port {port}`")
+    with mdstore_serve(f"sqlite:///{db}", port, log_path) as server:
+        if not wait_until_serving(server, port):
+            say(f"  mdstore serve did not start (is port {port} free? try --port):")
+            say("  " + log_path.read_text().strip().replace("\n", "\n  "))
+            return 1
+        with mdstore_client.connect(f"127.0.0.1:{port}") as client:
+            info = client.server_info()
+            say(f"  serving: mdstore {info.server_version}, {info.database_dialect}, "
+                f"schema {info.schema_version}")  # fmt: skip
+            say()
+            final = train(client, workdir)
+            explain(client, final.artifacts["model"])
+            say(f"▸ The store now holds {counts(client)}.")
+            if temporary:
+                say("  Its files are in a temporary directory; keep them with --workdir DIR.")
+            else:
+                say(f"  Its files are under {workdir}.")
+        say("▸ Stopping the server (SIGTERM).")
+    code = server.returncode
+    say(f"  mdstore serve exited with status {code}.")
+    return 0 if code == 0 else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8765, help="port for mdstore serve")
+    parser.add_argument("--workdir", type=Path, help="keep files here (default: a temp dir)")
+    args = parser.parse_args(argv)
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        return demo(args.port, args.workdir.resolve(), temporary=False)
+    with tempfile.TemporaryDirectory(prefix="mdstore-demo-") as folder:
+        return demo(args.port, Path(folder), temporary=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

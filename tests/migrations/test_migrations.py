@@ -1,0 +1,99 @@
+"""The packaged migrations build exactly the schema in ``mdstore.store.schema``.
+
+On each backend: ``upgrade head`` on an empty database, then alembic's
+autogenerate comparison against ``schema.metadata`` finds nothing to change; and
+``ensure_current`` refuses a database whose schema is not at head.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+
+from mdstore.errors import FailedPreconditionError
+from mdstore.store.engine import create_db_engine
+from mdstore.store.migrate import current_revision, ensure_current, head_revision, upgrade
+from mdstore.store.schema import metadata
+from tests.conftest import BACKENDS
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_engine(
+    request: pytest.FixtureRequest, fresh_database: Callable[[str, str], str]
+) -> Iterator[Engine]:
+    engine = create_db_engine(fresh_database(request.param, "migrations"), pool_size=2)
+    yield engine
+    engine.dispose()
+
+
+def _diff(engine: Engine) -> list[object]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+
+def test_upgrade_head_matches_schema_metadata(empty_engine: Engine) -> None:
+    assert current_revision(empty_engine) is None
+
+    upgrade(empty_engine)
+
+    assert current_revision(empty_engine) == head_revision()
+    tables = set(inspect(empty_engine).get_table_names())
+    assert set(metadata.tables) | {"alembic_version"} == tables
+    assert _diff(empty_engine) == []
+
+
+def test_upgrade_twice_is_a_no_op(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    upgrade(empty_engine)
+
+    assert current_revision(empty_engine) == head_revision()
+    assert _diff(empty_engine) == []
+
+
+def test_ensure_current_accepts_head(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+
+    assert ensure_current(empty_engine, create_if_empty=False) == head_revision()
+
+
+def test_ensure_current_creates_schema_on_empty_database_when_allowed(
+    empty_engine: Engine,
+) -> None:
+    assert ensure_current(empty_engine, create_if_empty=True) == head_revision()
+
+    assert current_revision(empty_engine) == head_revision()
+    assert _diff(empty_engine) == []
+
+
+def test_ensure_current_refuses_empty_database_when_not_allowed(empty_engine: Engine) -> None:
+    with pytest.raises(FailedPreconditionError, match="mdstore db upgrade"):
+        ensure_current(empty_engine, create_if_empty=False)
+
+    assert current_revision(empty_engine) is None
+
+
+def test_ensure_current_refuses_stale_schema(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    with empty_engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'bogus0000'"))
+
+    with pytest.raises(FailedPreconditionError, match="mdstore db upgrade") as raised:
+        ensure_current(empty_engine, create_if_empty=True)
+
+    assert "bogus0000" in raised.value.message
+    assert current_revision(empty_engine) == "bogus0000"  # refused, not "repaired"
+
+
+def test_ensure_current_refuses_foreign_tables(empty_engine: Engine) -> None:
+    with empty_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE someone_elses (id INTEGER PRIMARY KEY)"))
+
+    with pytest.raises(FailedPreconditionError, match="mdstore db upgrade"):
+        ensure_current(empty_engine, create_if_empty=True)
+
+    assert "type" not in inspect(empty_engine).get_table_names()
