@@ -24,6 +24,7 @@ from mdstore.errors import (
     AlreadyExistsError,
     InternalError,
     InvalidArgumentError,
+    MdstoreError,
     UnavailableError,
 )
 
@@ -38,6 +39,20 @@ SQLITE_BUSY_TIMEOUT_S = 30
 _MYSQL_RETRY_CODES = {1213, 1205}  # deadlock, lock wait timeout
 _PG_RETRY_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization, deadlock, lock not available
 _MYSQL_GONE_CODES = {2002, 2003, 2006, 2013, 2055}
+
+
+class ConflictRetry(Exception):
+    """Raised by request logic when a concurrent commit broke what it had read.
+
+    Example: PutExecution with reuse_context_if_already_exist looked a context up,
+    found none, and another server committed it before the insert. The engine
+    rolls back and reruns the whole request, which then reuses the committed row;
+    after MAX_ATTEMPTS the wrapped error is raised.
+    """
+
+    def __init__(self, cause: MdstoreError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 def mask_url(url: str) -> str:
@@ -140,6 +155,11 @@ def _attempts(engine: Engine, work: Callable[[Connection], T], read_only: bool) 
                 conn.begin(),
             ):
                 return work(conn)
+        except ConflictRetry as e:
+            if attempt < MAX_ATTEMPTS:
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+                continue
+            raise e.cause from e
         except SQLAlchemyError as e:
             retry = _is_retryable(e)
             if retry and attempt < MAX_ATTEMPTS:

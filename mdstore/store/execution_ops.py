@@ -14,12 +14,14 @@ Order of work (all in the request's one transaction):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
 
-from mdstore.errors import InvalidArgumentError, OutOfRangeError
+from mdstore.errors import AlreadyExistsError, InvalidArgumentError, OutOfRangeError
 from mdstore.store import schema
+from mdstore.store.engine import ConflictRetry
 from mdstore.store.link_ops import link_to_contexts, missing_ids, put_events
 from mdstore.store.node_writes import put_nodes
 from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind
@@ -33,7 +35,9 @@ def put_execution(conn: Connection, request: Any) -> Any:
     """Handler for PutExecution; see the module docstring for the semantics."""
     options = request.options
     require(request.HasField("execution"), "PutExecution needs an execution")
-    [execution_id] = put_nodes(conn, EXECUTION, [request.execution])
+    [execution_id] = put_nodes(
+        conn, EXECUTION, [request.execution], force_update_time=options.force_update_time
+    )
     artifact_ids = _put_artifacts(
         conn, request, options.reuse_artifact_if_already_exist_by_external_id
     )
@@ -65,9 +69,18 @@ def _put_artifacts(conn: Connection, request: Any, reuse_by_external_id: bool) -
         artifact = mlmd.Artifact()
         artifact.CopyFrom(pair.artifact)
         artifacts.append(artifact)
-    if reuse_by_external_id:
-        _adopt_ids_by_external_id(conn, artifacts)
-    return put_nodes(conn, ARTIFACT, artifacts)
+    if not reuse_by_external_id:
+        return put_nodes(conn, ARTIFACT, artifacts)
+    _adopt_ids_by_external_id(conn, artifacts)
+    return _reusing(lambda: put_nodes(conn, ARTIFACT, artifacts))
+
+
+def _reusing(put: Callable[[], list[int]]) -> list[int]:
+    """Runs a put whose reuse lookup a concurrent commit may have made stale."""
+    try:
+        return put()
+    except AlreadyExistsError as e:
+        raise ConflictRetry(e) from e
 
 
 def _adopt_ids_by_external_id(conn: Connection, artifacts: list[Any]) -> None:
@@ -78,11 +91,8 @@ def _adopt_ids_by_external_id(conn: Connection, artifacts: list[Any]) -> None:
     if not wanted:
         return
     t = ARTIFACT.table
-    stored = dict(
-        conn.execute(select(t.c.external_id, t.c.id).where(t.c.external_id.in_(wanted)))
-        .tuples()
-        .all()
-    )
+    query = select(t.c.external_id, t.c.id).where(t.c.external_id.in_(wanted))
+    stored = {row.external_id: row.id for row in conn.execute(query)}
     for a in artifacts:
         if not a.HasField("id") and a.external_id in stored:
             a.id = stored[a.external_id]
@@ -109,17 +119,31 @@ def _put_contexts(conn: Connection, contexts: Any, options: Any) -> list[int]:
     reuse = (
         _stored_by_name(conn, CONTEXT, contexts) if options.reuse_context_if_already_exist else {}
     )
-    to_put, positions = [], []
+    to_put: list[Any] = []
+    positions: list[list[int]] = []  # request positions served by each context put
+    first_new: dict[tuple[int, str], int] = {}  # with reuse, a name repeated in the request
     for i, context in enumerate(contexts):
+        key = (context.type_id, context.name)
         if context.HasField("id") and _force_reuse(options):
             ids[i] = context.id
-        elif not context.HasField("id") and (context.type_id, context.name) in reuse:
-            ids[i] = reuse[(context.type_id, context.name)]
+        elif not context.HasField("id") and key in reuse:
+            ids[i] = reuse[key]
+        elif (
+            not context.HasField("id")
+            and options.reuse_context_if_already_exist
+            and key in first_new
+        ):
+            positions[first_new[key]].append(i)
         else:
+            if not context.HasField("id"):
+                first_new[key] = len(to_put)
             to_put.append(context)
-            positions.append(i)
-    for i, context_id in zip(positions, put_nodes(conn, CONTEXT, to_put), strict=True):
-        ids[i] = context_id
+            positions.append([i])
+    put = lambda: put_nodes(conn, CONTEXT, to_put)  # noqa: E731
+    new_ids = _reusing(put) if options.reuse_context_if_already_exist else put()
+    for served, context_id in zip(positions, new_ids, strict=True):
+        for i in served:
+            ids[i] = context_id
     if _force_reuse(options):
         missing = missing_ids(conn, CONTEXT, [i for i in ids if i is not None])
         require(not missing, f"no context with id {missing[0] if missing else ''}")

@@ -41,8 +41,12 @@ def put_nodes(
     nodes: Sequence[Any],
     mask_paths: Sequence[str] = (),
     abort_if_latest_updated_time_changed: bool = False,
+    force_update_time: bool = False,
 ) -> list[int]:
     """Creates or updates nodes in request order; returns their ids.
+
+    ``force_update_time`` moves last_update_time_since_epoch of updated nodes even
+    when nothing else changed (PutExecution's option of that name).
 
     Raises:
         InvalidArgumentError: missing type_id, unknown update id, type change, bad
@@ -65,7 +69,9 @@ def put_nodes(
     _check_types_and_properties(conn, kind, targets)
     _check_unique(conn, kind, targets, stored)
     now = now_ms()
-    changed = [t for t in targets if t.HasField("id") and _differs(t, stored[t.id])]
+    changed = [
+        t for t in targets if t.HasField("id") and (force_update_time or _differs(t, stored[t.id]))
+    ]
     _update(conn, kind, changed, now)
     new_ids = _insert(conn, kind, [t for t in targets if not t.HasField("id")], now)
     ids, created = [], iter(new_ids)
@@ -228,7 +234,9 @@ def _insert(conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int) ->
         ids = [int(r.id) for r in result]
     else:
         ids = [int(conn.execute(insert(table).values(r)).inserted_primary_key[0]) for r in rows]
-    props = [p for node_id, n in zip(ids, nodes, strict=True) for p in property_rows(kind, node_id, n)]
+    props = [
+        p for node_id, n in zip(ids, nodes, strict=True) for p in property_rows(kind, node_id, n)
+    ]
     if props:
         conn.execute(insert(kind.properties), props)
     return ids
