@@ -47,11 +47,16 @@ test: install
 test-fast: install
 	$(PY) -m pytest -q -x -m "not compat and not slow"
 
+# Side-by-side benchmark against ml-metadata (not a test); writes docs/benchmarks.md.
+# BENCH_ARGS="--scale-max 100000" for a shorter run.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 demo: install
 	$(PY) examples/demo.py --port $(PORT)
 
 lint: install
-	$(PY) -m ruff check mdstore client tests examples
+	$(PY) -m ruff check mdstore client tests examples bench
 
 clean:
 	rm -rf $(VENV) .venv-mlmd .pytest_cache

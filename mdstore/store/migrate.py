@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import OperationalError
 
-from mdstore.errors import FailedPreconditionError
+from mdstore.errors import FailedPreconditionError, UnavailableError
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -29,17 +33,43 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None for a database mdstore never touched."""
-    with engine.connect() as conn:
+    """The revision the database is at, or None for a database mdstore never touched.
+
+    Raises:
+        UnavailableError: the database cannot be reached.
+    """
+    with _reachable(), engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Creates or upgrades the schema; safe to run again."""
+    """Creates or upgrades the schema; safe to run again.
+
+    Raises:
+        UnavailableError: the database cannot be reached.
+        FailedPreconditionError: the database is at a revision this mdstore does not
+            know (written by a newer mdstore).
+    """
     config = alembic_config(engine)
-    with engine.begin() as conn:
+    with _reachable(), engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        try:
+            command.upgrade(config, revision)
+        except CommandError as e:
+            raise FailedPreconditionError(
+                f"cannot upgrade the schema: {e}; was it written by a newer mdstore?"
+            ) from e
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """Turns a failed connection into UnavailableError (no URL in the message)."""
+    try:
+        yield
+    except OperationalError as e:
+        raise UnavailableError(
+            "cannot connect to the database; check the --db URL and that the server is up"
+        ) from e
 
 
 def ensure_current(engine: Engine, *, create_if_empty: bool) -> str:

@@ -57,7 +57,13 @@ INT, DOUBLE, STRING, STRUCT, PROTO, BOOL = 1, 2, 3, 4, 5, 6
 # MySQL's TEXT and BLOB stop at 64 KiB; MLMD stores larger strings and protos.
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 LongBlob = LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
-Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only autoincrements INTEGER
+Id = BigInteger().with_variant(Integer(), "sqlite")
+# MySQL/MariaDB compare text case- and accent-insensitively by default, which would
+# make names "a" and "A" collide under the unique keys; MLMD's names are exact.
+MYSQL_TABLE = {
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}  # SQLite only autoincrements INTEGER
 
 type_table = Table(
     "type",
@@ -73,6 +79,7 @@ type_table = Table(
     Column("output_type", LongBlob, nullable=True),
     UniqueConstraint("kind", "name", "version"),
     UniqueConstraint("kind", "external_id"),
+    **MYSQL_TABLE,
 )
 
 type_property_table = Table(
@@ -82,6 +89,7 @@ type_property_table = Table(
     Column("name", String(NAME_LENGTH), nullable=False),
     Column("data_type", SmallInteger, nullable=False),
     PrimaryKeyConstraint("type_id", "name"),
+    **MYSQL_TABLE,
 )
 
 
@@ -99,6 +107,7 @@ def _node_table(name: str, extra: list[Column]) -> Table:
         Column("last_update_time_since_epoch", BigInteger, nullable=False),
         UniqueConstraint("type_id", "name"),
         UniqueConstraint("external_id"),
+        **MYSQL_TABLE,
     )
     Index(None, table.c.create_time_since_epoch)
     Index(None, table.c.last_update_time_since_epoch)
@@ -134,6 +143,7 @@ def _property_table(node: Table) -> Table:
         Column("bool_value", Boolean, nullable=True),
         Column("byte_value", LongBlob, nullable=True),  # serialized Struct or Any
         PrimaryKeyConstraint(f"{node.name}_id", "name", "is_custom_property"),
+        **MYSQL_TABLE,
     )
     Index(None, table.c.name, table.c.is_custom_property)
     return table
@@ -153,6 +163,7 @@ event_table = Table(
     Column("milliseconds_since_epoch", BigInteger, nullable=True),
     UniqueConstraint("artifact_id", "execution_id", "type"),
     Index(None, "execution_id"),
+    **MYSQL_TABLE,
 )
 
 event_path_table = Table(
@@ -164,6 +175,7 @@ event_path_table = Table(
     Column("step_index", BigInteger, nullable=True),
     Column("step_key", LongText, nullable=True),
     PrimaryKeyConstraint("event_id", "position"),
+    **MYSQL_TABLE,
 )
 
 attribution_table = Table(
@@ -174,6 +186,7 @@ attribution_table = Table(
     Column("artifact_id", Id, ForeignKey("artifact.id"), nullable=False),
     UniqueConstraint("context_id", "artifact_id"),
     Index(None, "artifact_id"),
+    **MYSQL_TABLE,
 )
 
 association_table = Table(
@@ -184,6 +197,7 @@ association_table = Table(
     Column("execution_id", Id, ForeignKey("execution.id"), nullable=False),
     UniqueConstraint("context_id", "execution_id"),
     Index(None, "execution_id"),
+    **MYSQL_TABLE,
 )
 
 parent_context_table = Table(
@@ -193,6 +207,7 @@ parent_context_table = Table(
     Column("parent_context_id", Id, ForeignKey("context.id"), nullable=False),
     PrimaryKeyConstraint("context_id", "parent_context_id"),
     Index(None, "parent_context_id"),
+    **MYSQL_TABLE,
 )
 
 NODE_TABLES = {"artifact": artifact_table, "execution": execution_table, "context": context_table}

@@ -54,6 +54,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_type")),
         sa.UniqueConstraint("kind", "external_id", name=op.f("uq_type_kind_external_id")),
         sa.UniqueConstraint("kind", "name", "version", name=op.f("uq_type_kind_name_version")),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     op.create_table(
         "artifact",
@@ -80,6 +82,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_artifact")),
         sa.UniqueConstraint("external_id", name=op.f("uq_artifact_external_id")),
         sa.UniqueConstraint("type_id", "name", name=op.f("uq_artifact_type_id_name")),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     with op.batch_alter_table("artifact", schema=None) as batch_op:
         batch_op.create_index(
@@ -117,6 +121,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_context")),
         sa.UniqueConstraint("external_id", name=op.f("uq_context_external_id")),
         sa.UniqueConstraint("type_id", "name", name=op.f("uq_context_type_id_name")),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     with op.batch_alter_table("context", schema=None) as batch_op:
         batch_op.create_index(
@@ -148,6 +154,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_execution")),
         sa.UniqueConstraint("external_id", name=op.f("uq_execution_external_id")),
         sa.UniqueConstraint("type_id", "name", name=op.f("uq_execution_type_id_name")),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     with op.batch_alter_table("execution", schema=None) as batch_op:
         batch_op.create_index(
@@ -170,6 +178,8 @@ def upgrade() -> None:
             ["type_id"], ["type.id"], name=op.f("fk_type_property_type_id_type")
         ),
         sa.PrimaryKeyConstraint("type_id", "name", name=op.f("pk_type_property")),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     op.create_table(
         "artifact_property",
@@ -202,6 +212,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "artifact_id", "name", "is_custom_property", name=op.f("pk_artifact_property")
         ),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     with op.batch_alter_table("artifact_property", schema=None) as batch_op:
         batch_op.create_index(
@@ -234,6 +246,8 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "context_id", "execution_id", name=op.f("uq_association_context_id_execution_id")
         ),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     with op.batch_alter_table("association", schema=None) as batch_op:
         batch_op.create_index(
@@ -264,6 +278,8 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "context_id", "artifact_id", name=op.f("uq_attribution_context_id_artifact_id")
         ),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     with op.batch_alter_table("attribution", schema=None) as batch_op:
         batch_op.create_index(
@@ -301,6 +317,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "context_id", "name", "is_custom_property", name=op.f("pk_context_property")
         ),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     with op.batch_alter_table("context_property", schema=None) as batch_op:
         batch_op.create_index(
@@ -338,6 +356,8 @@ def upgrade() -> None:
             "type",
             name=op.f("uq_event_artifact_id_execution_id_type"),
         ),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_event_execution_id"), ["execution_id"], unique=False)
@@ -375,6 +395,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "execution_id", "name", "is_custom_property", name=op.f("pk_execution_property")
         ),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     with op.batch_alter_table("execution_property", schema=None) as batch_op:
         batch_op.create_index(
@@ -402,6 +424,8 @@ def upgrade() -> None:
             name=op.f("fk_parent_context_parent_context_id_context"),
         ),
         sa.PrimaryKeyConstraint("context_id", "parent_context_id", name=op.f("pk_parent_context")),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
     with op.batch_alter_table("parent_context", schema=None) as batch_op:
         batch_op.create_index(
@@ -425,6 +449,8 @@ def upgrade() -> None:
             ["event_id"], ["event.id"], name=op.f("fk_event_path_event_id_event")
         ),
         sa.PrimaryKeyConstraint("event_id", "position", name=op.f("pk_event_path")),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
     )
 
 
