@@ -46,9 +46,6 @@ SKIPPED_BY_SUITE: frozenset[str] = frozenset(
     }
 )
 
-# Need filter_query, ListOperationOptions (page size, page tokens, order, limit) or the
-# lineage RPCs (PutLineageSubgraph / GetLineageSubgraph): the next issue's scope. They
-# run and are reported, but their outcome is not asserted yet.
 # Tests reported but not asserted (scope of a later issue). Empty: since filter
 # queries, paging and lineage landed, every runnable test must pass.
 NEEDS_LATER_ISSUE: frozenset[str] = frozenset()
