@@ -38,7 +38,7 @@ def put_execution(conn: Connection, request: Any) -> Any:
     [execution_id] = put_nodes(
         conn, EXECUTION, [request.execution], force_update_time=options.force_update_time
     )
-    artifact_ids = _put_artifacts(
+    artifact_ids, new_artifacts = _put_artifacts(
         conn, request, options.reuse_artifact_if_already_exist_by_external_id
     )
     events = [
@@ -46,23 +46,34 @@ def put_execution(conn: Connection, request: Any) -> Any:
         for pair, artifact_id in zip(request.artifact_event_pairs, artifact_ids, strict=True)
         if pair.HasField("event")
     ]
-    put_events(conn, events)
+    # put_nodes just wrote (or read and locked) every node the events name, and a
+    # new execution has no events or links yet: skip reading those back.
+    new_execution = not request.execution.HasField("id")
+    put_events(conn, events, nodes_checked=True, fresh=new_execution)
     context_ids = _put_contexts(conn, request.contexts, options)
     link_to_contexts(
         conn,
         schema.attribution_table,
         "artifact_id",
         [(c, a) for c in context_ids for a in artifact_ids],
+        fresh=new_artifacts,
     )
     link_to_contexts(
-        conn, schema.association_table, "execution_id", [(c, execution_id) for c in context_ids]
+        conn,
+        schema.association_table,
+        "execution_id",
+        [(c, execution_id) for c in context_ids],
+        fresh={execution_id} if new_execution else (),
     )
     return mlmd.PutExecutionResponse(
         execution_id=execution_id, artifact_ids=artifact_ids, context_ids=context_ids
     )
 
 
-def _put_artifacts(conn: Connection, request: Any, reuse_by_external_id: bool) -> list[int]:
+def _put_artifacts(
+    conn: Connection, request: Any, reuse_by_external_id: bool
+) -> tuple[list[int], set[int]]:
+    """Upserts the pairs' artifacts; returns their ids and the ids created."""
     artifacts = []
     for pair in request.artifact_event_pairs:
         require(pair.HasField("artifact"), "each artifact_event_pair needs an artifact")
@@ -70,9 +81,12 @@ def _put_artifacts(conn: Connection, request: Any, reuse_by_external_id: bool) -
         artifact.CopyFrom(pair.artifact)
         artifacts.append(artifact)
     if not reuse_by_external_id:
-        return put_nodes(conn, ARTIFACT, artifacts)
-    _adopt_ids_by_external_id(conn, artifacts)
-    return _reusing(lambda: put_nodes(conn, ARTIFACT, artifacts))
+        ids = put_nodes(conn, ARTIFACT, artifacts)
+    else:
+        _adopt_ids_by_external_id(conn, artifacts)
+        ids = _reusing(lambda: put_nodes(conn, ARTIFACT, artifacts))
+    created = {i for a, i in zip(artifacts, ids, strict=True) if not a.HasField("id")}
+    return ids, created
 
 
 def _reusing(put: Callable[[], list[int]]) -> list[int]:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, bindparam, or_, select
 
 from mdstore.store import schema
 
@@ -120,32 +121,50 @@ def _neighbours(
 ) -> tuple[set[int], set[int]]:
     """Executions next to the artifacts and artifacts next to the executions."""
     up, down = direction in (UPSTREAM, BIDIRECTIONAL), direction in (DOWNSTREAM, BIDIRECTIONAL)
+    # The event types that lead from an artifact to an execution, and back.
+    to_execution = (OUTPUT_EVENTS if up else frozenset()) | (INPUT_EVENTS if down else frozenset())
+    to_artifact = (INPUT_EVENTS if up else frozenset()) | (OUTPUT_EVENTS if down else frozenset())
     next_e: set[int] = set()
     next_a: set[int] = set()
-    for row in _events_touching(conn, artifacts, executions):
-        is_input = row.type in INPUT_EVENTS
-        is_output = row.type in OUTPUT_EVENTS
-        if row.artifact_id in artifacts and ((up and is_output) or (down and is_input)):
-            next_e.add(row.execution_id)
-        if row.execution_id in executions and ((up and is_input) or (down and is_output)):
-            next_a.add(row.artifact_id)
+    for artifact_id, execution_id, event_type in _events_touching(conn, artifacts, executions):
+        if artifact_id in artifacts and event_type in to_execution:
+            next_e.add(execution_id)
+        if execution_id in executions and event_type in to_artifact:
+            next_a.add(artifact_id)
     return next_e, next_a
 
 
-def _events_touching(conn: Connection, artifacts: set[int], executions: set[int]) -> list:
-    rows = []
+# One statement per frontier shape, built once so SQLAlchemy reuses its compiled
+# form: a walk runs one of these per hop, and rebuilding a Core statement costs
+# more Python time than SQLite takes to answer it. A frontier of one node (a chain)
+# gets "= :id" rather than an expanding IN, whose per-call rewriting costs as much
+# again. Keys: (artifact count, execution count), each 0, 1 or 2 (= several).
+def _match(column: Any, name: str, count: int) -> Any:
+    return column == bindparam(name) if count == 1 else column.in_(bindparam(name, expanding=True))
+
+
+def _statement(a: int, e: int) -> Any:
+    conditions = []
+    if a:
+        conditions.append(_match(E.c.artifact_id, "a", a))
+    if e:
+        conditions.append(_match(E.c.execution_id, "e", e))
+    return select(E.c.artifact_id, E.c.execution_id, E.c.type).where(or_(*conditions))
+
+
+_STATEMENTS = {(a, e): _statement(a, e) for a in (0, 1, 2) for e in (0, 1, 2) if a or e}
+
+
+def _events_touching(conn: Connection, artifacts: set[int], executions: set[int]) -> list[Any]:
+    rows: list[Any] = []
     a_list, e_list = sorted(artifacts), sorted(executions)
     # One query per hop in the common case; chunked only for very wide frontiers.
     for start in range(0, max(len(a_list), len(e_list)), 500):
         a_chunk, e_chunk = a_list[start : start + 500], e_list[start : start + 500]
-        conditions = []
-        if a_chunk:
-            conditions.append(E.c.artifact_id.in_(a_chunk))
-        if e_chunk:
-            conditions.append(E.c.execution_id.in_(e_chunk))
-        rows.extend(
-            conn.execute(
-                select(E.c.artifact_id, E.c.execution_id, E.c.type).where(or_(*conditions))
-            )
-        )
+        params: dict[str, Any] = {}
+        for name, ids in (("a", a_chunk), ("e", e_chunk)):
+            if ids:
+                params[name] = ids[0] if len(ids) == 1 else ids
+        shape = (min(len(a_chunk), 2), min(len(e_chunk), 2))
+        rows.extend(conn.execute(_STATEMENTS[shape], params))
     return rows

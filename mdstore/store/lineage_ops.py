@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from mdstore.errors import InvalidArgumentError, NotFoundError
 from mdstore.store import schema
@@ -188,13 +188,21 @@ def _types_of(conn: Connection, kind: NodeKind, nodes: list[Any]) -> list[Any]:
     return list(types_by_id(conn, kind.type_kind, [n.type_id for n in nodes]).values())
 
 
+# Built once per link table so SQLAlchemy reuses the compiled statement.
+_LINKS_OF = {
+    (table.name, column): select(table.c.context_id, table.c[column]).where(
+        table.c[column].in_(bindparam("ids", expanding=True))
+    )
+    for table, column in (
+        (schema.attribution_table, "artifact_id"),
+        (schema.association_table, "execution_id"),
+    )
+}
+
+
 def _links(conn: Connection, table: Any, column: str, ids: Any) -> list[tuple[int, int]]:
     pairs: list[tuple[int, int]] = []
     for chunk in chunks(sorted(ids)):
-        pairs.extend(
-            (r[0], r[1])
-            for r in conn.execute(
-                select(table.c.context_id, table.c[column]).where(table.c[column].in_(chunk))
-            )
-        )
+        rows = conn.execute(_LINKS_OF[(table.name, column)], {"ids": chunk})
+        pairs.extend((r[0], r[1]) for r in rows)
     return sorted(pairs)

@@ -9,10 +9,10 @@ duplicate attribution or association is silently kept once; a parent-context cyc
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, tuple_
+from sqlalchemy import Connection, bindparam, insert, select, tuple_
 
 from mdstore.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from mdstore.store import schema
@@ -50,26 +50,31 @@ def _require_exist(conn: Connection, kind: NodeKind, ids: Iterable[int]) -> None
 # ---------------------------------------------------------------- events
 
 
-def put_events(conn: Connection, events: Sequence[Any]) -> None:
-    """Inserts events with their paths; times default to now."""
+def put_events(
+    conn: Connection, events: Sequence[Any], nodes_checked: bool = False, fresh: bool = False
+) -> None:
+    """Inserts events with their paths; times default to now.
+
+    ``nodes_checked``: the caller has just written (or locked) every artifact and
+    execution named, so their existence need not be read back. ``fresh``: every
+    event's execution was created in this transaction, so none of them can be
+    stored already and the duplicate lookup is skipped.
+    """
     for event in events:
         require(event.HasField("artifact_id"), "event artifact_id is missing")
         require(event.HasField("execution_id"), "event execution_id is missing")
         require(event.type != 0, "event type is not specified")
-    _require_exist(conn, ARTIFACT, [e.artifact_id for e in events])
-    _require_exist(conn, EXECUTION, [e.execution_id for e in events])
+    if not nodes_checked:
+        _require_exist(conn, ARTIFACT, [e.artifact_id for e in events])
+        _require_exist(conn, EXECUTION, [e.execution_id for e in events])
     keys = [(e.artifact_id, e.execution_id, e.type) for e in events]
     if any(count > 1 for count in Counter(keys).values()):
         raise AlreadyExistsError("the request holds the same event twice")
-    for chunk in [keys[i : i + 200] for i in range(0, len(keys), 200)]:
-        taken = conn.execute(
-            select(E.c.id).where(tuple_(E.c.artifact_id, E.c.execution_id, E.c.type).in_(chunk))
-        ).first()
-        if taken is not None:
-            raise AlreadyExistsError("an event with the same artifact, execution and type exists")
+    if not fresh:
+        _reject_stored_events(conn, keys)
     now = now_ms()
-    for event in events:
-        row = {
+    rows = [
+        {
             "artifact_id": event.artifact_id,
             "execution_id": event.execution_id,
             "type": event.type,
@@ -77,10 +82,38 @@ def put_events(conn: Connection, events: Sequence[Any]) -> None:
             if event.HasField("milliseconds_since_epoch")
             else now,
         }
-        event_id = conn.execute(insert(E).values(row)).inserted_primary_key[0]
-        steps = [_step_row(event_id, i, s) for i, s in enumerate(event.path.steps)]
-        if steps:
-            conn.execute(insert(EP), steps)
+        for event in events
+    ]
+    steps = [
+        _step_row(event_id, i, s)
+        for event_id, event in zip(_insert_events(conn, rows), events, strict=True)
+        for i, s in enumerate(event.path.steps)
+    ]
+    if steps:
+        conn.execute(insert(EP), steps)  # one executemany for every path
+
+
+def _reject_stored_events(conn: Connection, keys: list[tuple[int, int, int]]) -> None:
+    for chunk in [keys[i : i + 200] for i in range(0, len(keys), 200)]:
+        taken = conn.execute(
+            select(E.c.id).where(tuple_(E.c.artifact_id, E.c.execution_id, E.c.type).in_(chunk))
+        ).first()
+        if taken is not None:
+            raise AlreadyExistsError("an event with the same artifact, execution and type exists")
+
+
+_INSERT_EVENT = insert(E)
+_INSERT_EVENTS_RETURNING = insert(E).returning(E.c.id, sort_by_parameter_order=True)
+
+
+def _insert_events(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Inserts event rows; returns their ids in row order."""
+    if not rows:
+        return []
+    if len(rows) > 1 and conn.dialect.insert_executemany_returning_sort_by_parameter_order:
+        # One executemany whose RETURNING keeps the rows' order (paths need the ids).
+        return [int(r[0]) for r in conn.execute(_INSERT_EVENTS_RETURNING, rows)]
+    return [int(conn.execute(_INSERT_EVENT, r).inserted_primary_key[0]) for r in rows]
 
 
 def _step_row(event_id: int, position: int, step: Any) -> dict[str, Any]:
@@ -95,11 +128,24 @@ def _step_row(event_id: int, position: int, step: Any) -> dict[str, Any]:
     }
 
 
+# Built once so SQLAlchemy reuses their compiled form (lineage graphs read events
+# on every call); the expanding "ids" parameter takes a list of any length.
+_EVENTS_BY = {
+    column.name: select(E).where(column.in_(bindparam("ids", expanding=True))).order_by(E.c.id)
+    for column in (E.c.artifact_id, E.c.execution_id)
+}
+_PATHS_OF = (
+    select(EP.c.event_id, EP.c.is_index_step, EP.c.step_index, EP.c.step_key)
+    .where(EP.c.event_id.in_(bindparam("ids", expanding=True)))
+    .order_by(EP.c.event_id, EP.c.position)
+)
+
+
 def load_events(conn: Connection, column: Any, ids: Iterable[int]) -> list[Any]:
     """Events whose ``column`` (artifact_id or execution_id) is in ids, with paths."""
     rows: list[Any] = []
     for chunk in chunks(sorted(set(ids))):
-        rows.extend(conn.execute(select(E).where(column.in_(chunk)).order_by(E.c.id)))
+        rows.extend(conn.execute(_EVENTS_BY[column.name], {"ids": chunk}))
     events = {
         r.id: mlmd.Event(
             artifact_id=r.artifact_id,
@@ -110,13 +156,14 @@ def load_events(conn: Connection, column: Any, ids: Iterable[int]) -> list[Any]:
         for r in rows
     }
     for chunk in chunks(list(events)):
-        query = select(EP).where(EP.c.event_id.in_(chunk)).order_by(EP.c.event_id, EP.c.position)
-        for step in conn.execute(query):
-            new = events[step.event_id].path.steps.add()
-            if step.is_index_step:
-                new.index = step.step_index
+        for event_id, is_index_step, step_index, step_key in conn.execute(
+            _PATHS_OF, {"ids": chunk}
+        ):
+            new = events[event_id].path.steps.add()
+            if is_index_step:
+                new.index = step_index
             else:
-                new.key = step.step_key
+                new.key = step_key
     return [events[r.id] for r in rows]
 
 
@@ -144,15 +191,24 @@ def get_events_by_artifact_ids(conn: Connection, request: Any) -> Any:
 
 
 def link_to_contexts(
-    conn: Connection, table: Any, node_column: str, pairs: Iterable[tuple[int, int]]
+    conn: Connection,
+    table: Any,
+    node_column: str,
+    pairs: Iterable[tuple[int, int]],
+    fresh: Collection[int] = (),
 ) -> None:
-    """Inserts (context_id, node_id) pairs that are not stored yet."""
+    """Inserts (context_id, node_id) pairs that are not stored yet.
+
+    ``fresh`` holds node ids created in this transaction: they cannot be linked
+    yet, so their pairs skip the lookup of stored links.
+    """
     wanted = sorted(set(pairs))
     if not wanted:
         return
     existing: set[tuple[int, int]] = set()
     node = table.c[node_column]
-    for chunk in [wanted[i : i + 200] for i in range(0, len(wanted), 200)]:
+    unsure = [(c, n) for c, n in wanted if n not in fresh]
+    for chunk in [unsure[i : i + 200] for i in range(0, len(unsure), 200)]:
         existing.update(
             (r[0], r[1])
             for r in conn.execute(

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
 
 from mdstore.errors import (
     AlreadyExistsError,
@@ -24,7 +24,15 @@ from mdstore.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
-from mdstore.store.nodes import CONTEXT, NodeKind, chunks, node_query, property_rows, to_messages
+from mdstore.store.nodes import (
+    CONTEXT,
+    NODE_KINDS,
+    NodeKind,
+    chunks,
+    node_query,
+    property_rows,
+    to_messages,
+)
 from mdstore.store.type_ops import types_by_id
 from mdstore.store.validation import check_names, require
 from mdstore.store.values import check_properties
@@ -80,17 +88,30 @@ def put_nodes(
     return ids
 
 
+# Statements built once per kind so SQLAlchemy reuses their compiled form; every
+# node write runs them, and building a Core statement costs more than running it.
+_BY_ID = {
+    k.label: node_query(k).where(k.table.c.id.in_(bindparam("ids", expanding=True)))
+    for k in NODE_KINDS
+}
+_LOCKED_BY_ID = {k.label: _BY_ID[k.label].with_for_update(of=k.table) for k in NODE_KINDS}
+_INSERT_RETURNING = {
+    k.label: insert(k.table).returning(k.table.c.id, sort_by_parameter_order=True)
+    for k in NODE_KINDS
+}
+# "node_id", not "id": a bound parameter may not share a column's name in an UPDATE.
+_UPDATE = {k.label: update(k.table).where(k.table.c.id == bindparam("node_id")) for k in NODE_KINDS}
+
+
 def _stored_for_update(conn: Connection, kind: NodeKind, ids: list[int]) -> dict[int, Any]:
     if not ids:
         return {}
     # Lock the rows on MySQL/PostgreSQL so abort_if_latest_updated_time_changed is exact.
     lock = conn.dialect.name != "sqlite"
+    query = _LOCKED_BY_ID[kind.label] if lock else _BY_ID[kind.label]
     rows: list[Any] = []
     for chunk in chunks(sorted(set(ids))):
-        query = node_query(kind).where(kind.table.c.id.in_(chunk))
-        if lock:
-            query = query.with_for_update(of=kind.table)
-        rows.extend(conn.execute(query).all())
+        rows.extend(conn.execute(query, {"ids": chunk}).all())
     stored = {m.id: m for m in to_messages(conn, kind, rows)}
     for i in ids:
         if i not in stored:
@@ -228,10 +249,7 @@ def _insert(conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int) ->
     ]
     table = kind.table
     if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
-        result = conn.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-        )
-        ids = [int(r.id) for r in result]
+        ids = [int(r[0]) for r in conn.execute(_INSERT_RETURNING[kind.label], rows)]
     else:
         ids = [int(conn.execute(insert(table).values(r)).inserted_primary_key[0]) for r in rows]
     props = [
@@ -243,12 +261,12 @@ def _insert(conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int) ->
 
 
 def _update(conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int) -> None:
-    for node in nodes:
-        conn.execute(
-            update(kind.table)
-            .where(kind.table.c.id == node.id)
-            .values(**_columns(kind, node), last_update_time_since_epoch=now)
-        )
+    if not nodes:
+        return
+    rows = [
+        {**_columns(kind, n), "node_id": n.id, "last_update_time_since_epoch": now} for n in nodes
+    ]
+    conn.execute(_UPDATE[kind.label], rows)  # one executemany for every node
     ids = [n.id for n in nodes]
     for chunk in chunks(ids):
         conn.execute(delete(kind.properties).where(kind.property_fk.in_(chunk)))

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, select
 
 from mdstore.store import schema
 from mdstore.store.type_ops import ARTIFACT_TYPE, CONTEXT_TYPE, EXECUTION_TYPE, TypeKind
@@ -85,6 +85,21 @@ def node_query(kind: NodeKind) -> Select[Any]:
     return select(kind.table, t.c.name.label("type_name")).join(t, t.c.id == kind.table.c.type_id)
 
 
+# Statements built once per kind: SQLAlchemy caches their compiled form, so a read
+# skips rebuilding the Core statement (the bulk of a small query's Python cost).
+# The expanding "ids" parameter takes a list of any length.
+_BY_ID = {
+    k.label: node_query(k)
+    .where(k.table.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(k.table.c.id)
+    for k in NODE_KINDS
+}
+_PROPERTIES_OF = {
+    k.label: select(k.properties).where(k.property_fk.in_(bindparam("ids", expanding=True)))
+    for k in NODE_KINDS
+}
+
+
 def load_nodes(conn: Connection, kind: NodeKind, where: ColumnElement[bool]) -> list[Any]:
     """Nodes matching ``where``, ordered by id, as messages with properties."""
     rows = conn.execute(node_query(kind).where(where).order_by(kind.table.c.id)).all()
@@ -95,39 +110,42 @@ def nodes_by_id(conn: Connection, kind: NodeKind, ids: Iterable[int]) -> list[An
     """The nodes with these ids that exist, ordered by id."""
     out: list[Any] = []
     for chunk in chunks(sorted(set(ids))):
-        out.extend(load_nodes(conn, kind, kind.table.c.id.in_(chunk)))
+        rows = conn.execute(_BY_ID[kind.label], {"ids": chunk}).all()
+        out.extend(to_messages(conn, kind, rows))
     return out
 
 
 def to_messages(conn: Connection, kind: NodeKind, rows: Sequence[Any]) -> list[Any]:
     """Node rows (from ``node_query``) -> messages, loading properties in batches."""
-    messages = {row.id: _to_message(kind, row) for row in rows}
-    p = kind.properties
+    if not rows:
+        return []
+    build = _message_builder(kind, rows[0]._fields)
+    messages = {row[0]: build(row) for row in rows}
     for chunk in chunks(messages):
-        for prop in conn.execute(select(p).where(kind.property_fk.in_(chunk))):
-            node = messages[prop[0]]
-            target = node.custom_properties if prop.is_custom_property else node.properties
-            fill_value(target[prop.name], prop)
-    return [messages[row.id] for row in rows]
+        for prop in conn.execute(_PROPERTIES_OF[kind.label], {"ids": chunk}):
+            node_id, name, is_custom, *value_columns = prop
+            node = messages[node_id]
+            target = node.custom_properties if is_custom else node.properties
+            fill_value(target[name], value_columns)
+    return [messages[row[0]] for row in rows]
 
 
-def _to_message(kind: NodeKind, row: Any) -> Any:
-    msg = kind.message(
-        id=row.id,
-        type_id=row.type_id,
-        type=row.type_name,
-        create_time_since_epoch=row.create_time_since_epoch,
-        last_update_time_since_epoch=row.last_update_time_since_epoch,
-    )
-    if row.name is not None:
-        msg.name = row.name
-    if row.external_id is not None:
-        msg.external_id = row.external_id
-    for field in kind.fields:
-        value = getattr(row, field)
-        if value is not None:
-            setattr(msg, field, value)
-    return msg
+def _message_builder(kind: NodeKind, columns: Sequence[str]) -> Any:
+    """A function row -> message for rows with these columns (id first).
+
+    Works on positions, not names, and passes keyword arguments to the message
+    constructor: attribute access on rows and per-field setattr cost more than the
+    query itself for small reads. NULL columns are left unset, as MLMD does.
+    """
+    wanted = {"id", "type_id", "name", "external_id", "create_time_since_epoch"}
+    wanted.update(("last_update_time_since_epoch", "type_name", *kind.fields))
+    picked = [(i, "type" if c == "type_name" else c) for i, c in enumerate(columns) if c in wanted]
+    message = kind.message
+
+    def build(row: Any) -> Any:
+        return message(**{field: row[i] for i, field in picked if row[i] is not None})
+
+    return build
 
 
 def property_rows(kind: NodeKind, node_id: int, node: Any) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, insert, select, true, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, insert, select, true, update
 
 from mdstore.errors import (
     AlreadyExistsError,
@@ -53,11 +53,27 @@ TYPE_KINDS = {k.kind: k for k in (ARTIFACT_TYPE, EXECUTION_TYPE, CONTEXT_TYPE)}
 def load_types(conn: Connection, kind: TypeKind, where: ColumnElement[bool]) -> list[Any]:
     """Types of one kind matching ``where``, ordered by id, with their properties."""
     rows = conn.execute(select(T).where(T.c.kind == kind.kind, where).order_by(T.c.id)).all()
+    return _with_properties(conn, kind, rows)
+
+
+# Built once so SQLAlchemy reuses the compiled form: every node write looks up its
+# types by id, and building the statement costs more than running it.
+_TYPES_BY_ID = (
+    select(T)
+    .where(T.c.kind == bindparam("kind"), T.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(T.c.id)
+)
+_PROPERTIES_OF = (
+    select(TP).where(TP.c.type_id.in_(bindparam("ids", expanding=True))).order_by(TP.c.name)
+)
+
+
+def _with_properties(conn: Connection, kind: TypeKind, rows: list[Any]) -> list[Any]:
+    """Type rows -> messages, with their properties read in one query."""
     if not rows:
         return []
-    ids = [r.id for r in rows]
     props: dict[int, list[Any]] = {}
-    for p in conn.execute(select(TP).where(TP.c.type_id.in_(ids)).order_by(TP.c.name)):
+    for p in conn.execute(_PROPERTIES_OF, {"ids": [r.id for r in rows]}):
         props.setdefault(p.type_id, []).append(p)
     return [_to_message(kind, r, props.get(r.id, [])) for r in rows]
 
@@ -87,7 +103,8 @@ def types_by_id(conn: Connection, kind: TypeKind, ids: Iterable[int]) -> dict[in
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    return {t.id: t for t in load_types(conn, kind, T.c.id.in_(wanted))}
+    rows = conn.execute(_TYPES_BY_ID, {"kind": kind.kind, "ids": wanted}).all()
+    return {t.id: t for t in _with_properties(conn, kind, rows)}
 
 
 def find_type(conn: Connection, kind: TypeKind, name: str, version: str) -> Any | None:

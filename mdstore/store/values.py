@@ -6,7 +6,7 @@ matching column; structs and protos (Any) are stored serialized in ``byte_value`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mdstore.errors import InvalidArgumentError
@@ -91,21 +91,26 @@ def to_row(value: Any) -> dict[str, Any]:
     return row
 
 
-def fill_value(value: Any, row: Any) -> None:
-    """Sets a Value message from a property row."""
-    kind = row.value_kind
+def fill_value(value: Any, row: Sequence[Any]) -> None:
+    """Sets a Value message from a property row's value columns.
+
+    ``row`` is (value_kind, int_value, double_value, string_value, bool_value,
+    byte_value), the property table's columns after the key; positions, not names,
+    because this runs once per property read.
+    """
+    kind, int_value, double_value, string_value, bool_value, byte_value = row
     if kind == schema.INT:
-        value.int_value = row.int_value
+        value.int_value = int_value
     elif kind == schema.DOUBLE:
-        value.double_value = row.double_value
+        value.double_value = double_value
     elif kind == schema.STRING:
-        value.string_value = row.string_value
+        value.string_value = string_value
     elif kind == schema.BOOL:
-        value.bool_value = bool(row.bool_value)
+        value.bool_value = bool(bool_value)
     elif kind == schema.STRUCT:
-        value.struct_value.ParseFromString(row.byte_value)
+        value.struct_value.ParseFromString(byte_value)
     elif kind == schema.PROTO:
-        value.proto_value.ParseFromString(row.byte_value)
+        value.proto_value.ParseFromString(byte_value)
 
 
 def same_value(a: Any, b: Any) -> bool:
