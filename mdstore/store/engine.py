@@ -99,7 +99,7 @@ def _sqlite_engine(url: str, database: str, pool_size: int) -> Engine:
 
     if in_memory:
         # The one shared connection must not run two transactions at once.
-        engine.info_lock = threading.Lock()  # type: ignore[attr-defined]
+        engine.mdstore_serial_lock = threading.Lock()  # type: ignore[attr-defined]
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -140,7 +140,7 @@ def run_in_transaction(
         InvalidArgumentError: the database rejected a value (e.g. out of range).
         InternalError: anything else; details are logged, not returned.
     """
-    lock = getattr(engine, "info_lock", None)
+    lock = getattr(engine, "mdstore_serial_lock", None)
     if lock is not None:
         with lock:
             return _attempts(engine, work, read_only)

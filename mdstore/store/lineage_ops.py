@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, bindparam, select
 
 from mdstore.errors import InvalidArgumentError, NotFoundError
 from mdstore.store import schema
+from mdstore.store.filter_query import compile_filter
 from mdstore.store.lineage import BIDIRECTIONAL, Filter, Limits, Walk, walk
 from mdstore.store.link_ops import load_events
 from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind, chunks, nodes_by_id
@@ -23,14 +24,6 @@ from mdstore.store.paging import parse as parse_page
 from mdstore.store.rpc import rpc
 from mdstore.store.type_ops import types_by_id
 from mdstore.wire import mlmd
-
-
-def compile_filter(query: str, kind: NodeKind) -> Any:
-    # TEMPORARY lazy import while filter_query.py is being written.
-    from mdstore.store.filter_query import compile_filter as compile_
-
-    return compile_(query, kind)
-
 
 _GRAPH_FIELDS = (
     "artifacts",

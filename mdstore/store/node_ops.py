@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, select, true
 
-from mdstore.errors import InvalidArgumentError, NotFoundError
+from mdstore.errors import NotFoundError
 from mdstore.store import paging, schema
 from mdstore.store.filter_query import compile_filter
 from mdstore.store.node_writes import put_nodes
@@ -28,6 +28,7 @@ from mdstore.store.nodes import (
 )
 from mdstore.store.rpc import response_for, rpc
 from mdstore.store.type_ops import find_type, types_by_id
+from mdstore.store.validation import check_external_ids
 from mdstore.wire import mlmd
 
 
@@ -108,9 +109,7 @@ def _get_by_type_and_name(kind: NodeKind):  # type: ignore[no-untyped-def]
 
 def _get_by_external_ids(kind: NodeKind):  # type: ignore[no-untyped-def]
     def handler(conn: Connection, request: Any) -> Any:
-        externals = list(request.external_ids)
-        if any(not e for e in externals):
-            raise InvalidArgumentError("external_ids must not contain an empty string")
+        externals = check_external_ids(request.external_ids)
         nodes = []
         for chunk in chunks(externals):
             nodes.extend(load_nodes(conn, kind, kind.table.c.external_id.in_(chunk)))

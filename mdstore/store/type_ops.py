@@ -18,13 +18,12 @@ from sqlalchemy import ColumnElement, Connection, and_, bindparam, insert, selec
 
 from mdstore.errors import (
     AlreadyExistsError,
-    InvalidArgumentError,
     NotFoundError,
     UnimplementedError,
 )
 from mdstore.store import schema
 from mdstore.store.rpc import response_for, rpc
-from mdstore.store.validation import check_names, require
+from mdstore.store.validation import check_external_ids, check_names, require
 from mdstore.wire import mlmd
 
 T = schema.type_table
@@ -282,10 +281,8 @@ def _get_by_ids(kind: TypeKind, field: str):  # type: ignore[no-untyped-def]
 
 def _get_by_external_ids(kind: TypeKind, field: str):  # type: ignore[no-untyped-def]
     def handler(conn: Connection, request: Any) -> Any:
-        for ext in request.external_ids:
-            if not ext:
-                raise InvalidArgumentError("external_ids must not contain an empty string")
-        types = load_types(conn, kind, T.c.external_id.in_(list(request.external_ids)))
+        externals = check_external_ids(request.external_ids)
+        types = load_types(conn, kind, T.c.external_id.in_(externals))
         if request.external_ids and not types:
             # MLMD answers NOT_FOUND only when none of the external ids matched.
             raise NotFoundError(f"no {kind.label} types found for the given external_ids")

@@ -31,12 +31,11 @@ def check_names(message: Any, what: str) -> None:
                 check_length(key, NAME_LENGTH, f"{what} property name")
 
 
-def check_ids(ids: Iterable[int], what: str) -> list[int]:
-    """Returns the ids as a list after checking none is negative."""
-    out = list(ids)
-    for i in out:
-        if i < 0:
-            raise InvalidArgumentError(f"{what} {i} is negative")
+def check_external_ids(external_ids: Iterable[str]) -> list[str]:
+    """The external ids of a lookup as a list; an empty one is INVALID_ARGUMENT, as in MLMD."""
+    out = list(external_ids)
+    if any(not e for e in out):
+        raise InvalidArgumentError("external_ids must not contain an empty string")
     return out
 
 

@@ -111,8 +111,3 @@ def fill_value(value: Any, row: Sequence[Any]) -> None:
         value.struct_value.ParseFromString(byte_value)
     elif kind == schema.PROTO:
         value.proto_value.ParseFromString(byte_value)
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """True when two Values hold the same thing (used to skip no-op updates)."""
-    return bool(a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True))
