@@ -12,12 +12,14 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, tuple_
+from sqlalchemy import Connection, insert, select, tuple_
 
 from mdstore.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from mdstore.store import schema
+from mdstore.store.node_blobs import event_blob, parse_events
 from mdstore.store.node_writes import now_ms
 from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind, chunks, load_nodes
+from mdstore.store.raw_sql import fetch_chunked
 from mdstore.store.rpc import rpc
 from mdstore.store.validation import require
 from mdstore.wire import mlmd
@@ -73,17 +75,7 @@ def put_events(
     if not fresh:
         _reject_stored_events(conn, keys)
     now = now_ms()
-    rows = [
-        {
-            "artifact_id": event.artifact_id,
-            "execution_id": event.execution_id,
-            "type": event.type,
-            "milliseconds_since_epoch": event.milliseconds_since_epoch
-            if event.HasField("milliseconds_since_epoch")
-            else now,
-        }
-        for event in events
-    ]
+    rows = [_event_row(event, now) for event in events]
     steps = [
         _step_row(event_id, i, s)
         for event_id, event in zip(_insert_events(conn, rows), events, strict=True)
@@ -91,6 +83,19 @@ def put_events(
     ]
     if steps:
         conn.execute(insert(EP), steps)  # one executemany for every path
+
+
+def _event_row(event: Any, now: int) -> dict[str, Any]:
+    milliseconds = (
+        event.milliseconds_since_epoch if event.HasField("milliseconds_since_epoch") else now
+    )
+    return {
+        "artifact_id": event.artifact_id,
+        "execution_id": event.execution_id,
+        "type": event.type,
+        "milliseconds_since_epoch": milliseconds,
+        "proto": event_blob(event, milliseconds),
+    }
 
 
 def _reject_stored_events(conn: Connection, keys: list[tuple[int, int, int]]) -> None:
@@ -128,43 +133,22 @@ def _step_row(event_id: int, position: int, step: Any) -> dict[str, Any]:
     }
 
 
-# Built once so SQLAlchemy reuses their compiled form (lineage graphs read events
-# on every call); the expanding "ids" parameter takes a list of any length.
-_EVENTS_BY = {
-    column.name: select(E).where(column.in_(bindparam("ids", expanding=True))).order_by(E.c.id)
-    for column in (E.c.artifact_id, E.c.execution_id)
+# Driver-level SQL (store/raw_sql.py): lineage graphs read events on every call.
+_EVENTS_BY_SQL = {
+    column: f"SELECT id, proto FROM event WHERE {column} IN ({{}})"
+    for column in ("artifact_id", "execution_id")
 }
-_PATHS_OF = (
-    select(EP.c.event_id, EP.c.is_index_step, EP.c.step_index, EP.c.step_key)
-    .where(EP.c.event_id.in_(bindparam("ids", expanding=True)))
-    .order_by(EP.c.event_id, EP.c.position)
-)
 
 
 def load_events(conn: Connection, column: Any, ids: Iterable[int]) -> list[Any]:
-    """Events whose ``column`` (artifact_id or execution_id) is in ids, with paths."""
-    rows: list[Any] = []
-    for chunk in chunks(sorted(set(ids))):
-        rows.extend(conn.execute(_EVENTS_BY[column.name], {"ids": chunk}))
-    events = {
-        r.id: mlmd.Event(
-            artifact_id=r.artifact_id,
-            execution_id=r.execution_id,
-            type=r.type,
-            milliseconds_since_epoch=r.milliseconds_since_epoch,
-        )
-        for r in rows
-    }
-    for chunk in chunks(list(events)):
-        for event_id, is_index_step, step_index, step_key in conn.execute(
-            _PATHS_OF, {"ids": chunk}
-        ):
-            new = events[event_id].path.steps.add()
-            if is_index_step:
-                new.index = step_index
-            else:
-                new.key = step_key
-    return [events[r.id] for r in rows]
+    """Events whose ``column`` (artifact_id or execution_id) is in ids, with paths,
+    in the order they were recorded."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    rows = fetch_chunked(conn, _EVENTS_BY_SQL[column.name], wanted)
+    rows.sort(key=lambda row: row[0])
+    return parse_events(mlmd.Event, (row[1] for row in rows))
 
 
 @rpc("PutEvents")

@@ -45,7 +45,7 @@ def list_nodes(
         where = and_(where, compile_filter(options.filter_query, kind))
     rows = conn.execute(paging.apply(node_query(kind).where(where), page)).all()
     rows, token = paging.finish(list(rows), page, lambda r: r._mapping[page.order_column])
-    fields: dict[str, Any] = {kind.plural: to_messages(conn, kind, rows)}
+    fields: dict[str, Any] = {kind.plural: to_messages(kind, rows)}
     if token:
         fields["next_page_token"] = token
     return response_for(request, **fields)

@@ -24,6 +24,7 @@ from mdstore.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
+from mdstore.store.node_blobs import node_blob
 from mdstore.store.nodes import (
     CONTEXT,
     NODE_KINDS,
@@ -74,14 +75,14 @@ def put_nodes(
         else node
         for node in nodes
     ]
-    _check_types_and_properties(conn, kind, targets)
+    type_names = _check_types_and_properties(conn, kind, targets)
     _check_unique(conn, kind, targets, stored)
     now = now_ms()
     changed = [
         t for t in targets if t.HasField("id") and (force_update_time or _differs(t, stored[t.id]))
     ]
-    _update(conn, kind, changed, now)
-    new_ids = _insert(conn, kind, [t for t in targets if not t.HasField("id")], now)
+    _update(conn, kind, changed, now, type_names)
+    new_ids = _insert(conn, kind, [t for t in targets if not t.HasField("id")], now, type_names)
     ids, created = [], iter(new_ids)
     for t in targets:
         ids.append(t.id if t.HasField("id") else next(created))
@@ -112,7 +113,7 @@ def _stored_for_update(conn: Connection, kind: NodeKind, ids: list[int]) -> dict
     rows: list[Any] = []
     for chunk in chunks(sorted(set(ids))):
         rows.extend(conn.execute(query, {"ids": chunk}).all())
-    stored = {m.id: m for m in to_messages(conn, kind, rows)}
+    stored = {m.id: m for m in to_messages(kind, rows)}
     for i in ids:
         if i not in stored:
             raise InvalidArgumentError(f"cannot update {kind.label} {i}: no such {kind.label}")
@@ -172,7 +173,10 @@ def _apply_path(kind: NodeKind, merged: Any, node: Any, path: str) -> None:
     # Other paths (id, type_id, times, unknown names) are ignored, as MLMD does.
 
 
-def _check_types_and_properties(conn: Connection, kind: NodeKind, nodes: Sequence[Any]) -> None:
+def _check_types_and_properties(
+    conn: Connection, kind: NodeKind, nodes: Sequence[Any]
+) -> dict[int, str]:
+    """Checks each node's type exists and its properties fit; returns type names by id."""
     for node in nodes:
         require(node.HasField("type_id"), f"{kind.label} type_id is missing")
         if kind is CONTEXT:
@@ -184,6 +188,7 @@ def _check_types_and_properties(conn: Connection, kind: NodeKind, nodes: Sequenc
             raise NotFoundError(f"no {kind.label} type with id {node.type_id}")
         what = f"{kind.label} {node.id}" if node.HasField("id") else f"new {kind.label}"
         check_properties(node, node_type.properties, what)
+    return {type_id: t.name for type_id, t in types.items()}
 
 
 def _check_unique(
@@ -240,11 +245,18 @@ def _columns(kind: NodeKind, node: Any) -> dict[str, Any]:
     return cols
 
 
-def _insert(conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int) -> list[int]:
+def _insert(
+    conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int, type_names: dict[int, str]
+) -> list[int]:
     if not nodes:
         return []
     rows = [
-        {**_columns(kind, n), "create_time_since_epoch": now, "last_update_time_since_epoch": now}
+        {
+            **_columns(kind, n),
+            "create_time_since_epoch": now,
+            "last_update_time_since_epoch": now,
+            "proto": node_blob(kind, n, type_names[n.type_id], now, now),
+        }
         for n in nodes
     ]
     table = kind.table
@@ -260,11 +272,19 @@ def _insert(conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int) ->
     return ids
 
 
-def _update(conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int) -> None:
+def _update(
+    conn: Connection, kind: NodeKind, nodes: Sequence[Any], now: int, type_names: dict[int, str]
+) -> None:
     if not nodes:
         return
     rows = [
-        {**_columns(kind, n), "node_id": n.id, "last_update_time_since_epoch": now} for n in nodes
+        {
+            **_columns(kind, n),
+            "node_id": n.id,
+            "last_update_time_since_epoch": now,
+            "proto": node_blob(kind, n, type_names[n.type_id], n.create_time_since_epoch, now),
+        }
+        for n in nodes
     ]
     conn.execute(_UPDATE[kind.label], rows)  # one executemany for every node
     ids = [n.id for n in nodes]

@@ -1,7 +1,7 @@
 """Artifacts, executions and contexts: what differs between them, and reading them.
 
-Rows become messages here, once: one query for the node rows (joined to their type
-for the type name) and one for all their properties, whatever the number of nodes.
+Reads parse each node's stored message (store/node_blobs.py): one query, whatever
+the number of nodes, and no property-table join.
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, bindparam, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, select
 
 from mdstore.store import schema
+from mdstore.store.node_blobs import parse_nodes
+from mdstore.store.raw_sql import fetch_chunked
 from mdstore.store.type_ops import ARTIFACT_TYPE, CONTEXT_TYPE, EXECUTION_TYPE, TypeKind
-from mdstore.store.values import fill_value, to_row
+from mdstore.store.values import to_row
 from mdstore.wire import mlmd
 
 # Big IN lists are split so no backend hits its bound-parameter limit.
@@ -80,72 +82,37 @@ def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 
 
 def node_query(kind: NodeKind) -> Select[Any]:
-    """SELECT of a node kind's columns plus its type's name."""
-    t = schema.type_table
-    return select(kind.table, t.c.name.label("type_name")).join(t, t.c.id == kind.table.c.type_id)
-
-
-# Statements built once per kind: SQLAlchemy caches their compiled form, so a read
-# skips rebuilding the Core statement (the bulk of a small query's Python cost).
-# The expanding "ids" parameter takes a list of any length.
-_BY_ID = {
-    k.label: node_query(k)
-    .where(k.table.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(k.table.c.id)
-    for k in NODE_KINDS
-}
-_PROPERTIES_OF = {
-    k.label: select(k.properties).where(k.property_fk.in_(bindparam("ids", expanding=True)))
-    for k in NODE_KINDS
-}
+    """SELECT of what a node read needs: the id and blob first (``to_messages``),
+    then the columns pages are ordered by (``paging``)."""
+    t = kind.table
+    return select(t.c.id, t.c.proto, t.c.create_time_since_epoch, t.c.last_update_time_since_epoch)
 
 
 def load_nodes(conn: Connection, kind: NodeKind, where: ColumnElement[bool]) -> list[Any]:
     """Nodes matching ``where``, ordered by id, as messages with properties."""
     rows = conn.execute(node_query(kind).where(where).order_by(kind.table.c.id)).all()
-    return to_messages(conn, kind, rows)
+    return to_messages(kind, rows)
+
+
+# Driver-level SQL (store/raw_sql.py): the read every Get*ByID and lineage graph runs.
+_BY_ID_SQL = {
+    k.label: f"SELECT id, proto FROM {k.table.name} WHERE id IN ({{}})" for k in NODE_KINDS
+}
 
 
 def nodes_by_id(conn: Connection, kind: NodeKind, ids: Iterable[int]) -> list[Any]:
     """The nodes with these ids that exist, ordered by id."""
-    out: list[Any] = []
-    for chunk in chunks(sorted(set(ids))):
-        rows = conn.execute(_BY_ID[kind.label], {"ids": chunk}).all()
-        out.extend(to_messages(conn, kind, rows))
-    return out
-
-
-def to_messages(conn: Connection, kind: NodeKind, rows: Sequence[Any]) -> list[Any]:
-    """Node rows (from ``node_query``) -> messages, loading properties in batches."""
-    if not rows:
+    wanted = sorted(set(ids))
+    if not wanted:
         return []
-    build = _message_builder(kind, rows[0]._fields)
-    messages = {row[0]: build(row) for row in rows}
-    for chunk in chunks(messages):
-        for prop in conn.execute(_PROPERTIES_OF[kind.label], {"ids": chunk}):
-            node_id, name, is_custom, *value_columns = prop
-            node = messages[node_id]
-            target = node.custom_properties if is_custom else node.properties
-            fill_value(target[name], value_columns)
-    return [messages[row[0]] for row in rows]
+    rows = fetch_chunked(conn, _BY_ID_SQL[kind.label], wanted)
+    rows.sort(key=lambda row: row[0])
+    return parse_nodes(kind, rows)
 
 
-def _message_builder(kind: NodeKind, columns: Sequence[str]) -> Any:
-    """A function row -> message for rows with these columns (id first).
-
-    Works on positions, not names, and passes keyword arguments to the message
-    constructor: attribute access on rows and per-field setattr cost more than the
-    query itself for small reads. NULL columns are left unset, as MLMD does.
-    """
-    wanted = {"id", "type_id", "name", "external_id", "create_time_since_epoch"}
-    wanted.update(("last_update_time_since_epoch", "type_name", *kind.fields))
-    picked = [(i, "type" if c == "type_name" else c) for i, c in enumerate(columns) if c in wanted]
-    message = kind.message
-
-    def build(row: Any) -> Any:
-        return message(**{field: row[i] for i, field in picked if row[i] is not None})
-
-    return build
+def to_messages(kind: NodeKind, rows: Sequence[Any]) -> list[Any]:
+    """Node rows (from ``node_query``) -> messages, in row order."""
+    return parse_nodes(kind, rows)
 
 
 def property_rows(kind: NodeKind, node_id: int, node: Any) -> list[dict[str, Any]]:

@@ -105,6 +105,10 @@ def _node_table(name: str, extra: list[Column]) -> Table:
         *extra,
         Column("create_time_since_epoch", BigInteger, nullable=False),
         Column("last_update_time_since_epoch", BigInteger, nullable=False),
+        # The node as served, without its id (store/node_blobs.py). Reads parse it
+        # instead of joining the property table; the columns above and the property
+        # table stay the source for lookups and filters. Written with every change.
+        Column("proto", LongBlob, nullable=True),
         UniqueConstraint("type_id", "name"),
         UniqueConstraint("external_id"),
         **MYSQL_TABLE,
@@ -126,6 +130,8 @@ execution_table = _node_table(
     "execution", [Column("last_known_state", SmallInteger, nullable=True)]
 )
 context_table = _node_table("context", [])
+# Neighbourhood filters ("contexts_a.name = 'run-3'") look contexts up by name alone.
+Index(None, context_table.c.name)
 
 
 def _property_table(node: Table) -> Table:
@@ -145,7 +151,11 @@ def _property_table(node: Table) -> Table:
         PrimaryKeyConstraint(f"{node.name}_id", "name", "is_custom_property"),
         **MYSQL_TABLE,
     )
-    Index(None, table.c.name, table.c.is_custom_property)
+    # Filters compare one property's value: "name = ? AND is_custom_property = ? AND
+    # int_value < ?" is a range scan of these. Strings are not indexed: a btree entry
+    # on PostgreSQL cannot hold a long string, and most string filters are LIKEs.
+    Index(None, table.c.name, table.c.is_custom_property, table.c.int_value)
+    Index(None, table.c.name, table.c.is_custom_property, table.c.double_value)
     return table
 
 
@@ -161,6 +171,9 @@ event_table = Table(
     Column("execution_id", Id, ForeignKey("execution.id"), nullable=False),
     Column("type", SmallInteger, nullable=False),
     Column("milliseconds_since_epoch", BigInteger, nullable=True),
+    # The serialized Event with its path, as served (lineage reads parse it rather
+    # than joining event_path).
+    Column("proto", LongBlob, nullable=True),
     UniqueConstraint("artifact_id", "execution_id", "type"),
     Index(None, "execution_id"),
     **MYSQL_TABLE,
