@@ -17,8 +17,6 @@ from mdstore.store.embedded_types import TypeMethods
 from mdstore.store.list_options import ListOptions, OrderByField
 from mdstore.wire import mlmd
 
-_EDGE_FIELDS = ("events", "associations", "attributions")
-
 
 class LinkReadMethods(NodeReadMethods, TypeMethods):
     """Follows edges from nodes to nodes, and extracts lineage subgraphs."""
@@ -186,9 +184,9 @@ class LinkReadMethods(NodeReadMethods, TypeMethods):
     ) -> Any:
         """Gets the lineage subgraph reachable from some starting nodes.
 
-        As ml_metadata's client does, this first asks for the subgraph's skeleton,
-        then reads node details and types with further calls, so the result is
-        not one consistent snapshot if the store changes in between.
+        ml_metadata's client asks for the subgraph's skeleton and then reads node
+        details and types with further calls; mdstore's GetLineageSubgraph returns
+        them all, so this is one call and one consistent snapshot.
 
         Args:
             query_options: a ``LineageSubgraphQueryOptions``: starting artifacts or
@@ -208,44 +206,5 @@ class LinkReadMethods(NodeReadMethods, TypeMethods):
         request = mlmd.GetLineageSubgraphRequest(
             lineage_subgraph_query_options=adopt(mlmd.LineageSubgraphQueryOptions, query_options)
         )
-        request.read_mask.paths.extend(p for p in paths if not p.endswith("_types"))
-        skeleton = self._call("GetLineageSubgraph", request).lineage_subgraph
-        graph = mlmd.LineageGraph()
-        self._fill_artifacts(graph, skeleton, paths)
-        self._fill_executions(graph, skeleton, paths)
-        self._fill_contexts(graph, skeleton, paths)
-        for field in _EDGE_FIELDS:
-            if field in paths:
-                getattr(graph, field).extend(getattr(skeleton, field))
-        return graph
-
-    def _fill_artifacts(self, graph: Any, skeleton: Any, paths: list[str]) -> None:
-        if "artifacts" not in paths and "artifact_types" not in paths:
-            return
-        artifacts, types = self.get_artifacts_and_types_by_artifact_ids(
-            a.id for a in skeleton.artifacts
-        )
-        if "artifacts" in paths:
-            graph.artifacts.extend(artifacts)
-        if "artifact_types" in paths:
-            graph.artifact_types.extend(types)
-
-    def _fill_executions(self, graph: Any, skeleton: Any, paths: list[str]) -> None:
-        if "executions" not in paths and "execution_types" not in paths:
-            return
-        executions = self.get_executions_by_id(e.id for e in skeleton.executions)
-        if "executions" in paths:
-            graph.executions.extend(executions)
-        if "execution_types" in paths:
-            graph.execution_types.extend(
-                self.get_execution_types_by_id({e.type_id for e in executions})
-            )
-
-    def _fill_contexts(self, graph: Any, skeleton: Any, paths: list[str]) -> None:
-        if "contexts" not in paths and "context_types" not in paths:
-            return
-        contexts = self.get_contexts_by_id(c.id for c in skeleton.contexts)
-        if "contexts" in paths:
-            graph.contexts.extend(contexts)
-        if "context_types" in paths:
-            graph.context_types.extend(self.get_context_types_by_id({c.type_id for c in contexts}))
+        request.read_mask.paths.extend(paths)
+        return self._call("GetLineageSubgraph", request).lineage_subgraph

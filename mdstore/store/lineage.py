@@ -16,11 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, or_, select
+from sqlalchemy import Connection
 
-from mdstore.store import schema
-
-E = schema.event_table
+from mdstore.store.raw_sql import CHUNK, fetch
 
 UPSTREAM, DOWNSTREAM, BIDIRECTIONAL = 1, 2, 3
 # Event types by which way the artifact flows (ml_metadata.Event.Type numbers).
@@ -134,37 +132,23 @@ def _neighbours(
     return next_e, next_a
 
 
-# One statement per frontier shape, built once so SQLAlchemy reuses its compiled
-# form: a walk runs one of these per hop, and rebuilding a Core statement costs
-# more Python time than SQLite takes to answer it. A frontier of one node (a chain)
-# gets "= :id" rather than an expanding IN, whose per-call rewriting costs as much
-# again. Keys: (artifact count, execution count), each 0, 1 or 2 (= several).
-def _match(column: Any, name: str, count: int) -> Any:
-    return column == bindparam(name) if count == 1 else column.in_(bindparam(name, expanding=True))
-
-
-def _statement(a: int, e: int) -> Any:
-    conditions = []
-    if a:
-        conditions.append(_match(E.c.artifact_id, "a", a))
-    if e:
-        conditions.append(_match(E.c.execution_id, "e", e))
-    return select(E.c.artifact_id, E.c.execution_id, E.c.type).where(or_(*conditions))
-
-
-_STATEMENTS = {(a, e): _statement(a, e) for a in (0, 1, 2) for e in (0, 1, 2) if a or e}
+# Driver-level SQL (store/raw_sql.py): a walk runs one of these per hop, and
+# SQLAlchemy's per-statement Python cost is several times what SQLite needs to
+# answer it. Keys: whether the frontier has artifacts, executions.
+_EVENTS_SQL = "SELECT artifact_id, execution_id, type FROM event WHERE "
+_TOUCHING = {
+    (True, False): _EVENTS_SQL + "artifact_id IN ({})",
+    (False, True): _EVENTS_SQL + "execution_id IN ({})",
+    (True, True): _EVENTS_SQL + "artifact_id IN ({}) OR execution_id IN ({})",
+}
 
 
 def _events_touching(conn: Connection, artifacts: set[int], executions: set[int]) -> list[Any]:
     rows: list[Any] = []
     a_list, e_list = sorted(artifacts), sorted(executions)
     # One query per hop in the common case; chunked only for very wide frontiers.
-    for start in range(0, max(len(a_list), len(e_list)), 500):
-        a_chunk, e_chunk = a_list[start : start + 500], e_list[start : start + 500]
-        params: dict[str, Any] = {}
-        for name, ids in (("a", a_chunk), ("e", e_chunk)):
-            if ids:
-                params[name] = ids[0] if len(ids) == 1 else ids
-        shape = (min(len(a_chunk), 2), min(len(e_chunk), 2))
-        rows.extend(conn.execute(_STATEMENTS[shape], params))
+    for start in range(0, max(len(a_list), len(e_list)), CHUNK):
+        a_chunk, e_chunk = a_list[start : start + CHUNK], e_list[start : start + CHUNK]
+        lists = [ids for ids in (a_chunk, e_chunk) if ids]
+        rows.extend(fetch(conn, _TOUCHING[(bool(a_chunk), bool(e_chunk))], *lists))
     return rows

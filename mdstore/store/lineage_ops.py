@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select
+from sqlalchemy import Connection, and_, select
 
 from mdstore.errors import InvalidArgumentError, NotFoundError
-from mdstore.store import schema
 from mdstore.store.filter_query import compile_filter
 from mdstore.store.lineage import BIDIRECTIONAL, Filter, Limits, Walk, walk
-from mdstore.store.link_ops import load_events
-from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind, chunks, nodes_by_id
+from mdstore.store.link_ops import event_rows
+from mdstore.store.node_blobs import as_bytes, node_wire
+from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind, chunks, node_rows
 from mdstore.store.paging import apply as apply_page
 from mdstore.store.paging import parse as parse_page
+from mdstore.store.raw_sql import fetch_chunked
 from mdstore.store.rpc import rpc
 from mdstore.store.type_ops import types_by_id
+from mdstore.store.wire_bytes import field as wire_field
+from mdstore.store.wire_bytes import int_field, repeated
 from mdstore.wire import mlmd
 
 _GRAPH_FIELDS = (
@@ -93,7 +96,8 @@ def get_lineage_subgraph(conn: Connection, request: Any) -> Any:
         conn, start if kind is ARTIFACT else [], start if kind is EXECUTION else [], limits
     )
     fields = set(request.read_mask.paths) if request.read_mask.paths else set(_GRAPH_FIELDS)
-    return mlmd.GetLineageSubgraphResponse(lineage_subgraph=build_graph(conn, result, fields))
+    graph = build_graph(conn, result, fields)
+    return mlmd.GetLineageSubgraphResponse.FromString(wire_field(1, graph))  # lineage_subgraph
 
 
 def _ending_rules(conn: Connection, options: Any) -> dict[str, Any]:
@@ -140,62 +144,57 @@ def get_lineage_graph(conn: Connection, request: Any) -> Any:
         max_nodes=options.max_node_size if options.max_node_size > 0 else None,
     )
     result = walk(conn, start, [], limits)
-    return mlmd.GetLineageGraphResponse(subgraph=build_graph(conn, result, set(_GRAPH_FIELDS)))
+    graph = build_graph(conn, result, set(_GRAPH_FIELDS))
+    return mlmd.GetLineageGraphResponse.FromString(wire_field(1, graph))  # subgraph
 
 
-def build_graph(conn: Connection, result: Walk, fields: set[str]) -> Any:
-    """The LineageGraph message for a walk, with the requested fields filled."""
-    graph = mlmd.LineageGraph()
-    artifacts = nodes_by_id(conn, ARTIFACT, result.artifacts)
-    executions = nodes_by_id(conn, EXECUTION, result.executions)
-    attributions = _links(conn, schema.attribution_table, "artifact_id", result.artifacts)
-    associations = _links(conn, schema.association_table, "execution_id", result.executions)
-    contexts = nodes_by_id(
-        conn, CONTEXT, {c for c, _ in attributions} | {c for c, _ in associations}
-    )
+def build_graph(conn: Connection, result: Walk, fields: set[str]) -> bytes:
+    """The serialized LineageGraph of a walk, with the requested fields filled.
+
+    Assembled from the stored blobs (store/wire_bytes.py) and parsed once by the
+    caller: a graph of a few hundred nodes would otherwise spend most of its time
+    copying messages.
+    """
+    artifacts = node_rows(conn, ARTIFACT, result.artifacts)
+    executions = node_rows(conn, EXECUTION, result.executions)
+    attributions = _links(conn, "attribution", "artifact_id", result.artifacts)
+    associations = _links(conn, "association", "execution_id", result.executions)
+    contexts = node_rows(conn, CONTEXT, {c for c, _ in attributions} | {c for c, _ in associations})
     wanted = {
-        "artifacts": lambda: artifacts,
-        "executions": lambda: executions,
-        "contexts": lambda: contexts,
+        "artifacts": lambda: map(node_wire, artifacts),
+        "executions": lambda: map(node_wire, executions),
+        "contexts": lambda: map(node_wire, contexts),
         "artifact_types": lambda: _types_of(conn, ARTIFACT, artifacts),
         "execution_types": lambda: _types_of(conn, EXECUTION, executions),
         "context_types": lambda: _types_of(conn, CONTEXT, contexts),
-        "events": lambda: [
-            e
-            for e in load_events(conn, schema.event_table.c.artifact_id, result.artifacts)
-            if e.execution_id in result.executions
-        ],
-        "attributions": lambda: [
-            mlmd.Attribution(context_id=c, artifact_id=a) for c, a in attributions
-        ],
-        "associations": lambda: [
-            mlmd.Association(context_id=c, execution_id=e) for c, e in associations
-        ],
+        "events": lambda: (
+            as_bytes(row[1])
+            for row in event_rows(conn, "artifact_id", result.artifacts)
+            if row[3] in result.executions
+        ),
+        # Attribution and Association: the node id is field 1, the context id field 2.
+        "attributions": lambda: (int_field(1, a) + int_field(2, c) for c, a in attributions),
+        "associations": lambda: (int_field(1, e) + int_field(2, c) for c, e in associations),
     }
-    for name in fields & wanted.keys():
-        getattr(graph, name).extend(wanted[name]())
-    return graph
-
-
-def _types_of(conn: Connection, kind: NodeKind, nodes: list[Any]) -> list[Any]:
-    return list(types_by_id(conn, kind.type_kind, [n.type_id for n in nodes]).values())
-
-
-# Built once per link table so SQLAlchemy reuses the compiled statement.
-_LINKS_OF = {
-    (table.name, column): select(table.c.context_id, table.c[column]).where(
-        table.c[column].in_(bindparam("ids", expanding=True))
+    return b"".join(
+        repeated(_GRAPH_FIELD_NUMBERS[name], wanted[name]())
+        for name in _GRAPH_FIELDS
+        if name in fields
     )
-    for table, column in (
-        (schema.attribution_table, "artifact_id"),
-        (schema.association_table, "execution_id"),
-    )
-}
 
 
-def _links(conn: Connection, table: Any, column: str, ids: Any) -> list[tuple[int, int]]:
-    pairs: list[tuple[int, int]] = []
-    for chunk in chunks(sorted(ids)):
-        rows = conn.execute(_LINKS_OF[(table.name, column)], {"ids": chunk})
-        pairs.extend((r[0], r[1]) for r in rows)
-    return sorted(pairs)
+_GRAPH_FIELD_NUMBERS = {f.name: f.number for f in mlmd.LineageGraph.DESCRIPTOR.fields}
+
+
+def _types_of(conn: Connection, kind: NodeKind, rows: list[Any]) -> list[bytes]:
+    types = types_by_id(conn, kind.type_kind, [row[2] for row in rows])
+    return [t.SerializeToString() for t in types.values()]
+
+
+# Driver-level SQL (store/raw_sql.py), one per link table.
+_LINKS_SQL = "SELECT context_id, {column} FROM {table} WHERE {column} IN ({{}})"
+
+
+def _links(conn: Connection, table: str, column: str, ids: Any) -> list[tuple[int, int]]:
+    rows = fetch_chunked(conn, _LINKS_SQL.format(table=table, column=column), sorted(ids))
+    return sorted((r[0], r[1]) for r in rows)

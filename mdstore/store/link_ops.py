@@ -135,20 +135,25 @@ def _step_row(event_id: int, position: int, step: Any) -> dict[str, Any]:
 
 # Driver-level SQL (store/raw_sql.py): lineage graphs read events on every call.
 _EVENTS_BY_SQL = {
-    column: f"SELECT id, proto FROM event WHERE {column} IN ({{}})"
+    column: f"SELECT id, proto, artifact_id, execution_id FROM event WHERE {column} IN ({{}})"
     for column in ("artifact_id", "execution_id")
 }
 
 
-def load_events(conn: Connection, column: Any, ids: Iterable[int]) -> list[Any]:
-    """Events whose ``column`` (artifact_id or execution_id) is in ids, with paths,
-    in the order they were recorded."""
+def event_rows(conn: Connection, column: str, ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    """``(id, proto, artifact_id, execution_id)`` of the events whose ``column``
+    (artifact_id or execution_id) is in ids, in the order they were recorded."""
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    rows = fetch_chunked(conn, _EVENTS_BY_SQL[column.name], wanted)
+    rows = fetch_chunked(conn, _EVENTS_BY_SQL[column], wanted)
     rows.sort(key=lambda row: row[0])
-    return parse_events(mlmd.Event, (row[1] for row in rows))
+    return rows
+
+
+def load_events(conn: Connection, column: Any, ids: Iterable[int]) -> list[Any]:
+    """Events whose ``column`` (artifact_id or execution_id) is in ids, with paths."""
+    return parse_events(mlmd.Event, (row[1] for row in event_rows(conn, column.name, ids)))
 
 
 @rpc("PutEvents")

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from mdstore.store.wire_bytes import int_field
+
 
 def node_blob(kind: Any, node: Any, type_name: str, created: int, updated: int) -> bytes:
     """The stored form of ``node`` (a request message or a merged update).
@@ -43,10 +45,18 @@ def parse_nodes(kind: Any, rows: Iterable[Any]) -> list[Any]:
     parse = kind.message.FromString
     out = []
     for row in rows:
-        message = parse(_as_bytes(row[1]))
+        message = parse(as_bytes(row[1]))
         message.id = row[0]
         out.append(message)
     return out
+
+
+def node_wire(row: Any) -> bytes:
+    """The serialized node of an ``(id, proto, ...)`` row: its id field, then the blob.
+
+    Fields may come in any order on the wire, so this is the whole message.
+    """
+    return int_field(1, row[0]) + as_bytes(row[1])  # id is field 1 of every node kind
 
 
 def event_blob(event: Any, milliseconds: int) -> bytes:
@@ -64,9 +74,10 @@ def event_blob(event: Any, milliseconds: int) -> bytes:
 
 def parse_events(event_class: Any, blobs: Iterable[Any]) -> list[Any]:
     parse = event_class.FromString
-    return [parse(_as_bytes(blob)) for blob in blobs]
+    return [parse(as_bytes(blob)) for blob in blobs]
 
 
-def _as_bytes(blob: Any) -> bytes:
+def as_bytes(blob: Any) -> bytes:
+    """A blob column's value as bytes."""
     # psycopg returns bytea as memoryview; sqlite3 and PyMySQL return bytes.
     return blob if isinstance(blob, bytes) else bytes(blob)

@@ -96,18 +96,23 @@ def load_nodes(conn: Connection, kind: NodeKind, where: ColumnElement[bool]) -> 
 
 # Driver-level SQL (store/raw_sql.py): the read every Get*ByID and lineage graph runs.
 _BY_ID_SQL = {
-    k.label: f"SELECT id, proto FROM {k.table.name} WHERE id IN ({{}})" for k in NODE_KINDS
+    k.label: f"SELECT id, proto, type_id FROM {k.table.name} WHERE id IN ({{}})" for k in NODE_KINDS
 }
 
 
-def nodes_by_id(conn: Connection, kind: NodeKind, ids: Iterable[int]) -> list[Any]:
-    """The nodes with these ids that exist, ordered by id."""
+def node_rows(conn: Connection, kind: NodeKind, ids: Iterable[int]) -> list[tuple[Any, ...]]:
+    """``(id, proto, type_id)`` of the nodes with these ids that exist, ordered by id."""
     wanted = sorted(set(ids))
     if not wanted:
         return []
     rows = fetch_chunked(conn, _BY_ID_SQL[kind.label], wanted)
     rows.sort(key=lambda row: row[0])
-    return parse_nodes(kind, rows)
+    return rows
+
+
+def nodes_by_id(conn: Connection, kind: NodeKind, ids: Iterable[int]) -> list[Any]:
+    """The nodes with these ids that exist, ordered by id."""
+    return parse_nodes(kind, node_rows(conn, kind, ids))
 
 
 def to_messages(kind: NodeKind, rows: Sequence[Any]) -> list[Any]:
