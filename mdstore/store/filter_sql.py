@@ -1,21 +1,21 @@
-"""The SQL side of filter queries: what names refer to, and text comparison.
+"""What the names in a filter query refer to, and how scoped conditions become SQL.
 
-Names. A node's own attributes are columns of its table. A property, or a
-neighbour under an alias (``contexts_a``), is a *scope*: a table alias plus the
-condition tying it to the node being filtered. ``Names`` hands out one scope per
-property and per alias, and ``Names.exists`` puts scopes in a correlated EXISTS,
-which is what MLMD's inner joins with SELECT DISTINCT amount to.
+A node's own attributes are columns of its table. A property, or a neighbour
+under an alias (``contexts_a``), is a *scope*: a table alias tied to the node being
+filtered through its *anchor*, the column holding the node's id. ``Names`` hands
+out one scope per property and per alias. ``Names.match`` turns conditions on a
+group of scopes into "some choice of one row per scope meets them all", which is
+what MLMD's inner joins with SELECT DISTINCT amount to, in one of two equivalent
+forms (``node.id`` is never NULL, and neither is an anchor):
 
-Text. Semantics are the same on every backend, those of ml-metadata on SQLite
-(the reference the compat tests run): ``=`` and ordering compare code points
-exactly (no case folding, no trailing-blank padding), and ``LIKE`` ignores ASCII
-case and has no escape character. Each backend needs its own SQL for that, so
-these are small constructs compiled per dialect:
+* ``node.id IN (SELECT anchor FROM scopes WHERE ...)``, a semi-join: the database
+  runs the subquery once and can drive it from an index, e.g. the property index
+  on (name, is_custom_property, int_value) for ``properties.size.int_value < 100``;
+* ``EXISTS (SELECT 1 FROM scopes WHERE anchor = node.id AND ...)``, correlated:
+  SQLite runs it once per node row it scans, but it stops at a page's LIMIT.
 
-* PostgreSQL orders by the database collation, so ordering uses ``COLLATE "C"``;
-  ``LIKE`` becomes ``ILIKE``, with backslashes doubled because ``\\`` escapes there.
-* MySQL/MariaDB compare with the column collation (case-insensitive by default),
-  so comparisons also compare ``CAST(x AS BINARY)``; ``LIKE`` lower-cases both sides.
+``searchable`` tells the compiler which fields an index can search by, from the
+indexes schema.py declares, so it can pick the form (filter_query.semijoin).
 """
 
 from __future__ import annotations
@@ -24,22 +24,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     FromClause,
-    Integer,
-    String,
-    and_,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
     exists,
-    func,
     literal,
     select,
     true,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from mdstore.store import schema
+from mdstore.store.filter_text import text_compare
 from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind
 
 INT, DOUBLE, STRING, BOOL = "INT64", "DOUBLE", "STRING", "BOOL"
@@ -96,16 +93,19 @@ class Reference:
     column: Any
     type: str
     scope: tuple[Any, ...] | None = None  # the scope it lives in; None: the node itself
+    searchable: bool = False  # an index of the scope finds rows by this column's value
 
 
 @dataclass
 class Scope:
-    """A table alias a filter query refers to, tied to the filtered node."""
+    """Table aliases a filter query refers to, tied to the filtered node by ``anchor``."""
 
     froms: FromClause
-    condition: ColumnElement[bool]
+    anchor: Any  # the column of ``froms`` holding the filtered node's id
+    filters: list[ColumnElement[bool]] = field(default_factory=list)  # which rows belong
     columns: dict[str, Any] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)  # where a field's type differs
+    searchable: frozenset[str] = frozenset()  # fields an index can search by
 
 
 class Names:
@@ -150,7 +150,7 @@ class Names:
         key = ("property", custom, name)
         if key not in self.scopes:
             self.scopes[key] = _property_scope(self.kind, name, custom)
-        return Reference(self.scopes[key].columns[value_field], _FIELD_TYPES[value_field], key)
+        return self._field(key, value_field)
 
     def _neighbour(self, alias: str, rest: list[str]) -> Reference:
         key = ("alias", alias)
@@ -158,22 +158,44 @@ class Names:
             prefix = next(p for p in PREFIXES[self.kind.label] if alias.startswith(p))
             self.scopes[key] = _neighbour_scope(self.kind, prefix)
         name = rest[0].strip("`").lower()
-        column = self.scopes[key].columns.get(name)
-        if column is None:
+        if name not in self.scopes[key].columns:
             raise UnknownName(f"Field name {rest[0].strip('`')} does not exist in {alias}")
         if len(rest) > 1:
             raise UnknownName(f"Cannot access field {rest[1].strip('`')}")
-        return Reference(column, self.scopes[key].types.get(name, _FIELD_TYPES[name]), key)
+        return self._field(key, name)
 
-    def exists(
-        self, keys: set[tuple[Any, ...]], conditions: list[ColumnElement[bool]]
+    def _field(self, key: tuple[Any, ...], name: str) -> Reference:
+        scope = self.scopes[key]
+        kind = scope.types.get(name, _FIELD_TYPES[name])
+        return Reference(scope.columns[name], kind, key, name in scope.searchable)
+
+    def match(
+        self,
+        keys: set[tuple[Any, ...]],
+        conditions: list[ColumnElement[bool]],
+        semijoin: bool,
     ) -> ColumnElement[bool]:
-        """EXISTS a choice of one row per scope in ``keys`` meeting all ``conditions``."""
+        """Some choice of one row per scope in ``keys`` meets all ``conditions``.
+
+        Args:
+            keys: the scopes the conditions mention.
+            conditions: boolean expressions over those scopes (and, unless
+                ``semijoin``, the node's own columns).
+            semijoin: ``node.id IN (subquery)``; else a correlated EXISTS.
+        """
         scopes = [self.scopes[k] for k in sorted(keys, key=str)]
-        joined = scopes[0].froms
+        first, node_id = scopes[0], self.kind.table.c.id
+        if semijoin:
+            # The subquery mentions no outer column: it runs once, not once per node.
+            joined = first.froms
+            for scope in scopes[1:]:  # every row chosen belongs to the same node
+                joined = joined.join(scope.froms, scope.anchor == first.anchor)
+            where = [f for s in scopes for f in s.filters] + conditions
+            return node_id.in_(select(first.anchor).select_from(joined).where(*where))
+        joined = first.froms
         for scope in scopes[1:]:
             joined = joined.join(scope.froms, true())
-        where = [s.condition for s in scopes] + conditions
+        where = [c for s in scopes for c in (s.anchor == node_id, *s.filters)] + conditions
         return exists(select(literal(1)).select_from(joined).where(*where))
 
 
@@ -195,25 +217,50 @@ def _node_columns(table: Any, kind_label: str) -> dict[str, Any]:
     return columns
 
 
+def searchable(table: Table, fixed: tuple[str, ...] = ()) -> frozenset[str]:
+    """Columns of ``table`` an index searches by once the ``fixed`` columns are equal.
+
+    From the indexes, unique constraints and primary key schema.py declares: a
+    column counts when it comes right after ``fixed`` in one of them.
+    """
+    keys = [list(index.columns) for index in table.indexes]
+    keys += [
+        list(c.columns)
+        for c in table.constraints
+        if isinstance(c, PrimaryKeyConstraint | UniqueConstraint)
+    ]
+    n = len(fixed)
+    return frozenset(
+        key[n].name for key in keys if len(key) > n and tuple(c.name for c in key[:n]) == fixed
+    )
+
+
 def _property_scope(kind: NodeKind, name: str, custom: bool) -> Scope:
     p = kind.properties.alias()
-    condition = and_(
-        p.c[f"{kind.label}_id"] == kind.table.c.id,
-        _ExactIn(p.c.name, literal(name)),
+    filters = [
+        text_compare(p.c.name, "=", literal(name)),
         p.c.is_custom_property == literal(custom),
-    )
-    return Scope(p, condition, {c: p.c[c] for c in _VALUE_FIELDS})
+    ]
+    columns = {c: p.c[c] for c in _VALUE_FIELDS}
+    # The scope fixes name and is_custom_property, so an index on them plus a value
+    # column finds the rows a comparison on that value wants.
+    indexed = searchable(kind.properties, ("name", "is_custom_property")) & set(columns)
+    return Scope(p, p.c[f"{kind.label}_id"], filters, columns, searchable=indexed)
+
+
+def _node_scope(joined: FromClause, anchor: Any, node: Any, kind: NodeKind) -> Scope:
+    """A neighbour: ``node`` (an alias of ``kind.table``) reached through ``joined``."""
+    columns = _node_columns(node, kind.label)
+    # A neighbour's `type` is a scalar subquery over the type table: no index of its own.
+    indexed = searchable(kind.table) & (set(columns) - {"type"})
+    return Scope(joined, anchor, columns=columns, searchable=indexed)
 
 
 def _linked_nodes(kind: NodeKind, link: Any, other: NodeKind) -> Scope:
     """Nodes of kind ``other`` attributed or associated with the filtered node."""
     lk, node = link.alias(), other.table.alias()
     own, theirs = f"{kind.label}_id", f"{other.label}_id"
-    return Scope(
-        lk.join(node, node.c.id == lk.c[theirs]),
-        lk.c[own] == kind.table.c.id,
-        _node_columns(node, other.label),
-    )
+    return _node_scope(lk.join(node, node.c.id == lk.c[theirs]), lk.c[own], node, other)
 
 
 def _related_contexts(parents: bool) -> Scope:
@@ -221,11 +268,7 @@ def _related_contexts(parents: bool) -> Scope:
     own, theirs = "context_id", "parent_context_id"
     if not parents:
         own, theirs = theirs, own
-    return Scope(
-        pc.join(ctx, ctx.c.id == pc.c[theirs]),
-        pc.c[own] == CONTEXT.table.c.id,
-        _node_columns(ctx, CONTEXT.label),
-    )
+    return _node_scope(pc.join(ctx, ctx.c.id == pc.c[theirs]), pc.c[own], ctx, CONTEXT)
 
 
 def _events(kind: NodeKind) -> Scope:
@@ -233,8 +276,10 @@ def _events(kind: NodeKind) -> Scope:
     other = "execution_id" if kind is ARTIFACT else "artifact_id"
     columns = {"type": e.c.type, "milliseconds_since_epoch": e.c.milliseconds_since_epoch}
     columns[other] = e.c[other]
+    indexed = searchable(schema.event_table) & set(columns)
     # An event's type is its enum number, not a type name.
-    return Scope(e, e.c[f"{kind.label}_id"] == kind.table.c.id, columns, {"type": INT})
+    types = {"type": INT}
+    return Scope(e, e.c[f"{kind.label}_id"], [], columns, types, searchable=indexed)
 
 
 def _neighbour_scope(kind: NodeKind, prefix: str) -> Scope:
@@ -248,154 +293,3 @@ def _neighbour_scope(kind: NodeKind, prefix: str) -> Scope:
     if prefix in ("parent_contexts_", "child_contexts_"):
         return _related_contexts(parents=prefix == "parent_contexts_")
     return _events(kind)
-
-
-# ---------------------------------------------------------------- text and numbers
-
-_MYSQL = ("mysql", "mariadb")
-
-
-class _Exact(FunctionElement[Any]):
-    """A text expression that orders by code point."""
-
-    name = "mdstore_exact"
-    type = String()
-    inherit_cache = True
-
-
-@compiles(_Exact)
-def _exact_default(element: _Exact, compiler: Any, **kw: Any) -> str:
-    return str(compiler.process(element.clauses, **kw))
-
-
-@compiles(_Exact, "postgresql")
-def _exact_postgresql(element: _Exact, compiler: Any, **kw: Any) -> str:
-    # Parenthesised as a whole: BETWEEN's bounds do not take a bare COLLATE.
-    return f'(({compiler.process(element.clauses, **kw)}) COLLATE "C")'
-
-
-@compiles(_Exact, *_MYSQL)
-def _exact_mysql(element: _Exact, compiler: Any, **kw: Any) -> str:
-    return f"CAST(({compiler.process(element.clauses, **kw)}) AS BINARY)"
-
-
-class _ExactIn(FunctionElement[Any]):
-    """``x IN (items)`` by code point; on MySQL it keeps a plain ``IN`` for indexes."""
-
-    name = "mdstore_exact_in"
-    type = Boolean()
-    inherit_cache = True
-    _is_implicitly_boolean = True  # a predicate: no `(...) = 1` around it
-
-
-def _in_list(element: FunctionElement[Any], compiler: Any, **kw: Any) -> tuple[str, str]:
-    left, *items = element.clauses.clauses
-    listed = ", ".join(compiler.process(i, **kw) for i in items)
-    return compiler.process(left, **kw), (listed if len(items) > 1 else f"= {listed}")
-
-
-@compiles(_ExactIn)
-def _exact_in_default(element: _ExactIn, compiler: Any, **kw: Any) -> str:
-    left, listed = _in_list(element, compiler, **kw)
-    return f"({left} {listed})" if listed.startswith("=") else f"({left} IN ({listed}))"
-
-
-@compiles(_ExactIn, *_MYSQL)
-def _exact_in_mysql(element: _ExactIn, compiler: Any, **kw: Any) -> str:
-    left, listed = _in_list(element, compiler, **kw)
-    if listed.startswith("="):
-        return f"({left} {listed} AND CAST(({left}) AS BINARY) {listed})"
-    return f"({left} IN ({listed}) AND CAST(({left}) AS BINARY) IN ({listed}))"
-
-
-class _Like(FunctionElement[Any]):
-    """SQLite's ``x LIKE pattern``: ASCII case-insensitive, no escape character."""
-
-    name = "mdstore_like"
-    type = Boolean()
-    inherit_cache = True
-    _is_implicitly_boolean = True
-
-
-def _like_operands(element: _Like, compiler: Any, **kw: Any) -> tuple[str, str]:
-    left, pattern = element.clauses.clauses
-    # The pattern's backslashes are literal in SQLite; elsewhere they escape.
-    escaped = func.replace(pattern, literal("\\"), literal("\\\\"))
-    return compiler.process(left, **kw), compiler.process(escaped, **kw)
-
-
-@compiles(_Like)
-def _like_default(element: _Like, compiler: Any, **kw: Any) -> str:
-    left, pattern = element.clauses.clauses
-    return f"({compiler.process(left, **kw)} LIKE {compiler.process(pattern, **kw)})"
-
-
-@compiles(_Like, "postgresql")
-def _like_postgresql(element: _Like, compiler: Any, **kw: Any) -> str:
-    left, pattern = _like_operands(element, compiler, **kw)
-    return f"({left} ILIKE {pattern})"
-
-
-@compiles(_Like, *_MYSQL)
-def _like_mysql(element: _Like, compiler: Any, **kw: Any) -> str:
-    left, pattern = _like_operands(element, compiler, **kw)
-    return f"(LOWER({left}) LIKE LOWER({pattern}))"
-
-
-class _CharLength(FunctionElement[Any]):
-    """Length in characters (MySQL's LENGTH counts bytes)."""
-
-    name = "mdstore_char_length"
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(_CharLength)
-def _char_length_default(element: _CharLength, compiler: Any, **kw: Any) -> str:
-    return f"LENGTH({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_CharLength, *_MYSQL)
-def _char_length_mysql(element: _CharLength, compiler: Any, **kw: Any) -> str:
-    return f"CHAR_LENGTH({compiler.process(element.clauses, **kw)})"
-
-
-_ORDER = {
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
-
-
-def text_compare(left: Any, op: str, right: Any) -> ColumnElement[bool]:
-    """``left op right`` on text, by code point on every backend."""
-    if op == "=":
-        return _ExactIn(left, right)
-    return _ORDER[op](_Exact(left), _Exact(right))  # type: ignore[no-any-return]
-
-
-def text_in(left: Any, items: list[Any]) -> ColumnElement[bool]:
-    """``left IN (items)`` on text, by code point."""
-    return _ExactIn(left, *items)
-
-
-def text_between(value: Any, low: Any, high: Any) -> ColumnElement[bool]:
-    """``value BETWEEN low AND high`` on text, by code point."""
-    return _Exact(value).between(_Exact(low), _Exact(high))
-
-
-def like(value: Any, pattern: Any) -> ColumnElement[bool]:
-    """MLMD's LIKE: case-insensitive for ASCII letters; ``\\`` is an ordinary char."""
-    return _Like(value, pattern)
-
-
-def char_length(value: Any) -> ColumnElement[int]:
-    """The number of characters of a text expression."""
-    return _CharLength(value)
-
-
-def divide(left: Any, right: Any) -> ColumnElement[float]:
-    """Real division; NULL when dividing by zero, as SQLite (and so MLMD) does."""
-    return (left + literal(0.0)) / func.nullif(right, literal(0))  # type: ignore[no-any-return]
