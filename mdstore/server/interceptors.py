@@ -44,7 +44,16 @@ def _guarded(behaviour: Behaviour, method: str) -> Behaviour:
 
 
 class ErrorInterceptor(grpc.ServerInterceptor):
-    """Wraps every unary-unary handler so errors map to statuses (Feast style)."""
+    """Wraps every unary-unary handler so errors map to statuses (Feast style).
+
+    gRPC asks the interceptor for the handler of every call; each handler is
+    wrapped once and the wrapper is reused, so a call costs a dictionary lookup.
+    """
+
+    def __init__(self) -> None:
+        # method -> (the handler as found, its wrapper). Written by gRPC's one
+        # dispatch thread; a lost race would only wrap a handler twice.
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     def intercept_service(
         self,
@@ -54,8 +63,14 @@ class ErrorInterceptor(grpc.ServerInterceptor):
         handler = continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler  # unknown method, or streaming (health Watch, reflection)
-        return grpc.unary_unary_rpc_method_handler(
-            _guarded(handler.unary_unary, handler_call_details.method),
+        method = handler_call_details.method
+        cached = self._wrapped.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = grpc.unary_unary_rpc_method_handler(
+            _guarded(handler.unary_unary, method),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped

@@ -56,13 +56,16 @@ class MetadataStoreServicer:
         behaviour.__name__ = method
         return behaviour
 
-    def generic_handler(self) -> grpc.GenericRpcHandler:
-        """A handler serving all 52 methods of the service."""
-        handlers = {
+    def method_handlers(self) -> dict[str, grpc.RpcMethodHandler]:
+        """One handler per method of the service (all 52), by method name."""
+        return {
             name: _unary(self._behaviour(name), request_class, response_class)
             for name, request_class, response_class in service_methods(MLMD_SERVICE)
         }
-        return grpc.method_handlers_generic_handler(MLMD_SERVICE, handlers)
+
+    def generic_handler(self) -> grpc.GenericRpcHandler:
+        """A handler serving all 52 methods of the service."""
+        return grpc.method_handlers_generic_handler(MLMD_SERVICE, self.method_handlers())
 
 
 class MdstoreServicer:
@@ -83,10 +86,13 @@ class MdstoreServicer:
             database_dialect=self._backend.dialect,
         )
 
-    def generic_handler(self) -> grpc.GenericRpcHandler:
-        """A handler serving every method of ``mdstore.v1.MdstoreService``."""
-        handlers = {
+    def method_handlers(self) -> dict[str, grpc.RpcMethodHandler]:
+        """One handler per method of ``mdstore.v1.MdstoreService``, by method name."""
+        return {
             name: _unary(getattr(self, name), request_class, response_class)
             for name, request_class, response_class in service_methods(MDSTORE_SERVICE)
         }
-        return grpc.method_handlers_generic_handler(MDSTORE_SERVICE, handlers)
+
+    def generic_handler(self) -> grpc.GenericRpcHandler:
+        """A handler serving every method of ``mdstore.v1.MdstoreService``."""
+        return grpc.method_handlers_generic_handler(MDSTORE_SERVICE, self.method_handlers())

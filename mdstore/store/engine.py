@@ -103,7 +103,7 @@ def _sqlite_engine(url: str, database: str, pool_size: int) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (_begin_explicitly).
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         if not in_memory:
@@ -113,15 +113,35 @@ def _sqlite_engine(url: str, database: str, pool_size: int) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
-        # A writer takes the lock up front (IMMEDIATE), so two writers queue on the
-        # busy timeout instead of deadlocking when both upgrade a read lock. Readers
-        # start deferred and, with WAL, never wait for writers.
-        read_only = conn.get_execution_options().get("read_only", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
+    _begin_explicitly(engine)
     return engine
+
+
+# Set on a pooled SQLite connection's info just before a read-only transaction begins.
+_READ_ONLY_KEY = "mdstore_read_only"
+
+
+def _begin_explicitly(engine: Engine) -> None:
+    """Makes every SQLite transaction of ``engine`` start with an explicit BEGIN.
+
+    A writer takes the lock up front (BEGIN IMMEDIATE), so two writers queue on the
+    busy timeout instead of deadlocking when both upgrade a read lock. Readers
+    (``run_in_transaction(read_only=True)``) start deferred and, with WAL, never
+    wait for writers. Any other transaction, e.g. a migration's ``engine.begin()``,
+    is a writer.
+
+    This is the dialect's ``do_begin`` hook (a no-op for pysqlite), replaced on this
+    engine's own dialect instance and sending BEGIN straight to the driver. The
+    documented alternative, a ``"begin"`` event listener, costs more per request: it
+    turns on SQLAlchemy's per-connection event dispatch and runs BEGIN through the
+    full statement-execution path.
+    """
+
+    def do_begin(dbapi_connection: Any) -> None:  # the pool's proxy for the connection
+        read_only = dbapi_connection.info.pop(_READ_ONLY_KEY, False)
+        dbapi_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
 
 
 def run_in_transaction(
@@ -150,11 +170,11 @@ def run_in_transaction(
 def _attempts(engine: Engine, work: Callable[[Connection], T], read_only: bool) -> T:
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
-            with (
-                engine.connect().execution_options(read_only=read_only) as conn,
-                conn.begin(),
-            ):
-                return work(conn)
+            with engine.connect() as conn:
+                if read_only and conn.dialect.name == "sqlite":
+                    conn.connection.info[_READ_ONLY_KEY] = True  # read by do_begin
+                with conn.begin():
+                    return work(conn)
         except ConflictRetry as e:
             if attempt < MAX_ATTEMPTS:
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))

@@ -40,7 +40,13 @@ def rpc(method: str, *, read_only: bool = False) -> Callable[[Handler], Handler]
     return register
 
 
+_response_classes: dict[type, Any] = {}
+
+
 def response_for(request: Any, **fields: Any) -> Any:
     """The response message paired with a request (``XRequest`` -> ``XResponse``)."""
-    name = request.DESCRIPTOR.name.removesuffix("Request") + "Response"
-    return getattr(mlmd, name)(**fields)
+    response_class = _response_classes.get(type(request))
+    if response_class is None:
+        name = request.DESCRIPTOR.name.removesuffix("Request") + "Response"
+        response_class = _response_classes[type(request)] = getattr(mlmd, name)
+    return response_class(**fields)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterable
 from typing import Any
 
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.message import DecodeError
+
 from mdstore.errors import InvalidArgumentError
 from mdstore.store.schema import EXTERNAL_ID_LENGTH, NAME_LENGTH
+
+log = logging.getLogger(__name__)
 
 
 def check_length(value: str, limit: int, what: str) -> None:
@@ -55,10 +62,104 @@ def check_utf8(message: Any) -> None:
 
     proto2 does not check UTF-8 on the wire; protobuf's Python runtime then hands
     the field over as ``bytes`` instead of ``str``, which must never reach the database.
+    (Python code cannot set such a value: assigning bad bytes raises. Only parsing,
+    on the wire or in ``FromString``, lets one in.)
+
+    The check is one C-level round trip: the message is serialized and parsed again
+    as its *strict twin*, the same message in a proto3 copy of its file, whose parser
+    validates every string, map keys included. Only when that fails does the slow
+    walk over the fields run, to name the offending one (the walk alone decides).
 
     Raises:
         InvalidArgumentError: naming the first offending field.
     """
+    strict = _strict_class(message.DESCRIPTOR)
+    if strict is None:  # no strict twin on this runtime: walk the fields
+        _check_fields(message)
+        return
+    data = message.SerializeToString()
+    if not data:
+        return
+    try:
+        strict.FromString(data)
+    except (DecodeError, UnicodeDecodeError):  # upb / pure-python runtimes
+        # The walk names the field. Should it find none, the twin refused the bytes
+        # for some other reason, and the message passes as it did before twins.
+        _check_fields(message)
+
+
+# --- strict twins -------------------------------------------------------------------------
+
+_strict_lock = threading.Lock()
+_strict_classes: dict[str, Any] = {}
+_strict_pools: dict[str, descriptor_pool.DescriptorPool] = {}
+
+
+def _strict_class(descriptor: Any) -> Any:
+    """The message class that parses ``descriptor``'s wire format, validating UTF-8."""
+    key = descriptor.full_name
+    try:
+        return _strict_classes[key]
+    except KeyError:
+        pass
+    with _strict_lock:
+        if key not in _strict_classes:
+            try:
+                pool = _strict_pool(descriptor.file)
+                cls = message_factory.GetMessageClass(pool.FindMessageTypeByName(key))
+            except Exception:  # noqa: BLE001  (a runtime that cannot build it: walk instead)
+                log.debug("no strict UTF-8 twin for %s; walking its fields", key, exc_info=True)
+                cls = None
+            _strict_classes[key] = cls
+        return _strict_classes[key]
+
+
+def _strict_pool(file: Any) -> descriptor_pool.DescriptorPool:
+    """A private pool holding ``file`` and its dependencies, proto2 files made proto3.
+
+    proto3 parsers validate UTF-8; the conversion drops what proto3 forbids
+    (default values, extension ranges, required) and keeps every field number and
+    type, so both parse the same bytes. descriptor.proto, only there for options,
+    stays proto2. Pools are cached by the file they were built for.
+    """
+    cached = _strict_pools.get(file.name)
+    if cached is not None:
+        return cached
+    pool = descriptor_pool.DescriptorPool()
+    added: set[str] = set()
+
+    def add(f: Any) -> None:
+        if f.name in added:
+            return
+        for dependency in f.dependencies:
+            add(dependency)
+        proto = descriptor_pb2.FileDescriptorProto()
+        f.CopyToProto(proto)
+        if proto.syntax in ("", "proto2") and proto.name != "google/protobuf/descriptor.proto":
+            proto.syntax = "proto3"
+            _to_proto3(proto.message_type)
+        pool.Add(proto)
+        added.add(f.name)
+
+    add(file)
+    _strict_pools[file.name] = pool
+    return pool
+
+
+def _to_proto3(messages: Iterable[Any]) -> None:
+    for message in messages:
+        del message.extension_range[:]
+        for field in message.field:
+            field.ClearField("default_value")
+            if field.label == descriptor_pb2.FieldDescriptorProto.LABEL_REQUIRED:
+                field.label = descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL
+        _to_proto3(message.nested_type)
+
+
+# --- the walk: names the offending field ---------------------------------------------------
+
+
+def _check_fields(message: Any) -> None:
     for field, value in message.ListFields():
         if field.type == _STRING:
             values = value if _is_repeated(field) else (value,)
@@ -87,9 +188,9 @@ def _check_nested(field: Any, value: Any) -> None:
             if isinstance(item, bytes):
                 raise InvalidArgumentError(f"a value of {field.full_name} is not valid UTF-8")
             if hasattr(item, "ListFields"):
-                check_utf8(item)
+                _check_fields(item)
     elif _is_repeated(field):
         for item in value:
-            check_utf8(item)
+            _check_fields(item)
     else:
-        check_utf8(value)
+        _check_fields(value)

@@ -51,4 +51,5 @@ def test_node_blob_keeps_only_stored_fields() -> None:
     sent.system_metadata.Pack(mlmd.Value(int_value=1))
     stored = mlmd.Artifact.FromString(node_blob(ARTIFACT, sent, "Dataset", 1, 2))
     assert (stored.type, stored.uri) == ("Dataset", "gs://x")
-    assert not stored.HasField("id") and not stored.HasField("system_metadata")
+    assert not stored.HasField("id")
+    assert not stored.HasField("system_metadata")
