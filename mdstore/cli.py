@@ -7,6 +7,7 @@ users (``MdstoreError``) are printed as one line and exit with status 1.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -21,6 +22,10 @@ DEFAULT_DB = "sqlite:///mdstore.db"
 def _serve(args: argparse.Namespace) -> int:
     # Imported here so `db upgrade` works without loading the request handlers.
     from mdstore.server.app import serve
+
+    # A crash in a C extension (grpc, protobuf, a driver) then leaves its stack in
+    # the log instead of a silently vanished process.
+    faulthandler.enable()
 
     serve(
         args.db,

@@ -1,4 +1,4 @@
-"""Per-call dispatch: methods registered with the gRPC core, handlers wrapped once.
+"""Per-call dispatch: generic handlers, each handler wrapped once.
 
 The interceptor is asked for a handler on every call; it wraps each handler once
 and hands the same wrapper back, so error mapping costs nothing per call. These
@@ -112,29 +112,16 @@ class _RecordingServer:
         self.generic.extend(handlers)
 
 
-class _OldServer:
-    """A grpcio without registered methods: only generic handlers."""
-
-    def __init__(self) -> None:
-        self.generic: list[Any] = []
-
-    def add_generic_rpc_handlers(self, handlers: Any) -> None:
-        self.generic.extend(handlers)
-
-
-def test_services_are_registered_and_have_a_generic_fallback() -> None:
+def test_services_are_served_by_generic_handlers_only() -> None:
     handler = _handler(lambda _request, _context: None)
     services = {MLMD_SERVICE: {"GetArtifacts": handler}, MDSTORE_SERVICE: {"Info": handler}}
 
     server = _RecordingServer()
     app._add_services(server, services)  # type: ignore[arg-type]
-    assert server.registered == services
-    assert len(server.generic) == 2
 
-    old = _OldServer()
-    app._add_services(old, services)  # type: ignore[arg-type]
-    assert len(old.generic) == 2
-    found = old.generic[0].service(_Details(f"/{MLMD_SERVICE}/GetArtifacts"))
+    assert server.registered == {}  # grpcio's registered-method API is not used (app.py)
+    assert len(server.generic) == 2
+    found = server.generic[0].service(_Details(f"/{MLMD_SERVICE}/GetArtifacts"))
     assert found is handler
 
 
