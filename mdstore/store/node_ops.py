@@ -26,7 +26,7 @@ from mdstore.store.nodes import (
     node_query,
     node_rows,
 )
-from mdstore.store.rpc import response_for, rpc
+from mdstore.store.rpc import response_class, response_for, rpc
 from mdstore.store.type_ops import find_type, types_by_id
 from mdstore.store.validation import check_external_ids
 from mdstore.store.wire_bytes import field as wire_field
@@ -57,15 +57,15 @@ def nodes_response(request: Any, kind: NodeKind, rows: Any, **extra: Any) -> Any
     Assembled as wire bytes from the stored blobs and parsed once: cheaper than
     parsing each node and copying it into the response.
     """
-    response_class = type(response_for(request))
-    fields = response_class.DESCRIPTOR.fields_by_name
+    response = response_class(request)
+    fields = response.DESCRIPTOR.fields_by_name
     parts = [repeated(fields[kind.plural].number, map(node_wire, rows))]
     for name, value in extra.items():
         if isinstance(value, str):
             parts.append(wire_field(fields[name].number, value.encode()) if value else b"")
         else:
             parts.append(repeated(fields[name].number, (m.SerializeToString() for m in value)))
-    return response_class.FromString(b"".join(parts))
+    return response.FromString(b"".join(parts))
 
 
 def _put(kind: NodeKind):  # type: ignore[no-untyped-def]

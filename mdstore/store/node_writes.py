@@ -24,7 +24,7 @@ from mdstore.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
-from mdstore.store.node_blobs import node_blob
+from mdstore.store.node_blobs import node_blob, parse_nodes
 from mdstore.store.nodes import (
     CONTEXT,
     NODE_KINDS,
@@ -32,7 +32,6 @@ from mdstore.store.nodes import (
     chunks,
     node_query,
     property_rows,
-    to_messages,
 )
 from mdstore.store.type_ops import types_by_id
 from mdstore.store.validation import check_names, require
@@ -113,7 +112,7 @@ def _stored_for_update(conn: Connection, kind: NodeKind, ids: list[int]) -> dict
     rows: list[Any] = []
     for chunk in chunks(sorted(set(ids))):
         rows.extend(conn.execute(query, {"ids": chunk}).all())
-    stored = {m.id: m for m in to_messages(kind, rows)}
+    stored = {m.id: m for m in parse_nodes(kind, rows)}
     for i in ids:
         if i not in stored:
             raise InvalidArgumentError(f"cannot update {kind.label} {i}: no such {kind.label}")

@@ -6,7 +6,7 @@ the number of nodes, and no property-table join.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,13 +14,10 @@ from sqlalchemy import ColumnElement, Connection, Select, Table, select
 
 from mdstore.store import schema
 from mdstore.store.node_blobs import parse_nodes
-from mdstore.store.raw_sql import fetch_chunked
+from mdstore.store.raw_sql import CHUNK, fetch_chunked
 from mdstore.store.type_ops import ARTIFACT_TYPE, CONTEXT_TYPE, EXECUTION_TYPE, TypeKind
 from mdstore.store.values import to_row
 from mdstore.wire import mlmd
-
-# Big IN lists are split so no backend hits its bound-parameter limit.
-CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,7 @@ def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
 
 
 def node_query(kind: NodeKind) -> Select[Any]:
-    """SELECT of what a node read needs: the id and blob first (``to_messages``),
+    """SELECT of what a node read needs: the id and blob first (``parse_nodes``),
     then the columns pages are ordered by (``paging``)."""
     t = kind.table
     return select(t.c.id, t.c.proto, t.c.create_time_since_epoch, t.c.last_update_time_since_epoch)
@@ -91,7 +88,7 @@ def node_query(kind: NodeKind) -> Select[Any]:
 def load_nodes(conn: Connection, kind: NodeKind, where: ColumnElement[bool]) -> list[Any]:
     """Nodes matching ``where``, ordered by id, as messages with properties."""
     rows = conn.execute(node_query(kind).where(where).order_by(kind.table.c.id)).all()
-    return to_messages(kind, rows)
+    return parse_nodes(kind, rows)
 
 
 # Driver-level SQL (store/raw_sql.py): the read every Get*ByID and lineage graph runs.
@@ -113,11 +110,6 @@ def node_rows(conn: Connection, kind: NodeKind, ids: Iterable[int]) -> list[tupl
 def nodes_by_id(conn: Connection, kind: NodeKind, ids: Iterable[int]) -> list[Any]:
     """The nodes with these ids that exist, ordered by id."""
     return parse_nodes(kind, node_rows(conn, kind, ids))
-
-
-def to_messages(kind: NodeKind, rows: Sequence[Any]) -> list[Any]:
-    """Node rows (from ``node_query``) -> messages, in row order."""
-    return parse_nodes(kind, rows)
 
 
 def property_rows(kind: NodeKind, node_id: int, node: Any) -> list[dict[str, Any]]:

@@ -43,10 +43,15 @@ def rpc(method: str, *, read_only: bool = False) -> Callable[[Handler], Handler]
 _response_classes: dict[type, Any] = {}
 
 
-def response_for(request: Any, **fields: Any) -> Any:
-    """The response message paired with a request (``XRequest`` -> ``XResponse``)."""
-    response_class = _response_classes.get(type(request))
-    if response_class is None:
+def response_class(request: Any) -> Any:
+    """The response message class paired with a request (``XRequest`` -> ``XResponse``)."""
+    found = _response_classes.get(type(request))
+    if found is None:
         name = request.DESCRIPTOR.name.removesuffix("Request") + "Response"
-        response_class = _response_classes[type(request)] = getattr(mlmd, name)
-    return response_class(**fields)
+        found = _response_classes[type(request)] = getattr(mlmd, name)
+    return found
+
+
+def response_for(request: Any, **fields: Any) -> Any:
+    """The response message paired with a request, with ``fields`` set."""
+    return response_class(request)(**fields)
