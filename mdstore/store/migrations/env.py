@@ -2,7 +2,14 @@
 
 from alembic import context
 
-from mdstore.store.schema import metadata
+from mdstore.store.schema import created_on, metadata
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
+    """Leaves out of autogenerate the indexes schema.py does not create on this dialect."""
+    if type_ == "index" and not reflected:
+        return created_on(obj, context.get_bind().dialect.name)
+    return True
 
 
 def _run() -> None:
@@ -13,6 +20,7 @@ def _run() -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
