@@ -2,7 +2,7 @@
 
 Every ``ml_metadata.MetadataStoreService`` method is registered from the service
 descriptor, so no method has hand-copied code: the behaviour of method ``M`` is
-``backend.call("M", request)``. Errors are left to the interceptor
+``backend.call_wire("M", request)``. Errors are left to the interceptor
 (``mdstore.server.interceptors``), the only place they become gRPC statuses.
 """
 
@@ -25,17 +25,26 @@ class MetadataBackend(Protocol):
     schema_version: str
     dialect: str
 
-    def call(self, method: str, request: Any) -> Any:
-        """Runs one MetadataStoreService method and returns its response message."""
+    def call_wire(self, method: str, request: Any) -> Any:
+        """Runs one MetadataStoreService method; returns its response message, or
+        the response already serialized (``bytes``)."""
 
 
 def _unary(
     behaviour: Callable[[Any, grpc.ServicerContext], Any], request_class: Any, response_class: Any
 ) -> grpc.RpcMethodHandler:
+    serialize = response_class.SerializeToString
+
+    def serializer(response: Any) -> bytes:
+        # Handlers that assemble a response from stored blobs hand over its bytes
+        # (rpc.Serialized). gRPC's core takes exact bytes only: a bytes subclass
+        # leaves the call unanswered, hence the (memcpy) conversion.
+        return bytes(response) if isinstance(response, bytes) else serialize(response)
+
     return grpc.unary_unary_rpc_method_handler(
         behaviour,
         request_deserializer=request_class.FromString,
-        response_serializer=response_class.SerializeToString,
+        response_serializer=serializer,
     )
 
 
@@ -51,7 +60,7 @@ class MetadataStoreServicer:
 
     def _behaviour(self, method: str) -> Callable[[Any, grpc.ServicerContext], Any]:
         def behaviour(request: Any, _context: grpc.ServicerContext) -> Any:
-            return self._backend.call(method, request)
+            return self._backend.call_wire(method, request)
 
         behaviour.__name__ = method
         return behaviour

@@ -22,7 +22,7 @@ from mdstore.store import (  # noqa: F401  (importing registers the handlers)
 )
 from mdstore.store.engine import create_db_engine, mask_url, run_in_transaction
 from mdstore.store.migrate import ensure_current
-from mdstore.store.rpc import HANDLERS
+from mdstore.store.rpc import HANDLERS, Serialized, response_class
 from mdstore.store.validation import check_utf8
 
 
@@ -46,11 +46,19 @@ class Backend:
         self.schema_version = ensure_current(self.engine, create_if_empty=create_if_empty)
 
     def call(self, method: str, request: Any) -> Any:
-        """Runs one MetadataStoreService method in one transaction.
+        """Runs one MetadataStoreService method in one transaction; returns its response.
 
         Raises:
             MdstoreError: a subclass naming the gRPC status for the failure.
         """
+        response = self.call_wire(method, request)
+        if isinstance(response, Serialized):
+            return response_class(request).FromString(response)
+        return response
+
+    def call_wire(self, method: str, request: Any) -> Any:
+        """``call``, except that a response the handler assembled as bytes stays bytes
+        (``rpc.Serialized``): what the gRPC servicer sends."""
         registered = HANDLERS.get(method)
         if registered is None:
             raise UnimplementedError(f"{method} is not implemented yet")

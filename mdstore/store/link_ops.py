@@ -12,19 +12,19 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, tuple_
+from sqlalchemy import Connection, select, tuple_
 
 from mdstore.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from mdstore.store import schema
 from mdstore.store.node_blobs import event_blob, parse_events
 from mdstore.store.node_writes import now_ms
 from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind, chunks, load_nodes
-from mdstore.store.raw_sql import fetch_chunked
+from mdstore.store.raw_sql import execute_many, fetch, fetch_chunked, insert_ids
 from mdstore.store.rpc import rpc
 from mdstore.store.validation import require
 from mdstore.wire import mlmd
 
-E, EP = schema.event_table, schema.event_path_table
+E = schema.event_table
 ATTR, ASSOC, PARENT = (
     schema.attribution_table,
     schema.association_table,
@@ -76,26 +76,34 @@ def put_events(
         _reject_stored_events(conn, keys)
     now = now_ms()
     rows = [_event_row(event, now) for event in events]
+    event_ids = insert_ids(conn, "event", _EVENT_COLUMNS, rows)
     steps = [
         _step_row(event_id, i, s)
-        for event_id, event in zip(_insert_events(conn, rows), events, strict=True)
+        for event_id, event in zip(event_ids, events, strict=True)
         for i, s in enumerate(event.path.steps)
     ]
-    if steps:
-        conn.execute(insert(EP), steps)  # one executemany for every path
+    execute_many(conn, _INSERT_STEP, steps)  # one executemany for every path
 
 
-def _event_row(event: Any, now: int) -> dict[str, Any]:
+_EVENT_COLUMNS = ("artifact_id", "execution_id", "type", "milliseconds_since_epoch", "proto")
+_INSERT_STEP = (
+    "INSERT INTO event_path (event_id, position, is_index_step, step_index, step_key) "
+    "VALUES ({}, {}, {}, {}, {})"
+)
+
+
+def _event_row(event: Any, now: int) -> tuple[Any, ...]:
+    """The event's values for _EVENT_COLUMNS."""
     milliseconds = (
         event.milliseconds_since_epoch if event.HasField("milliseconds_since_epoch") else now
     )
-    return {
-        "artifact_id": event.artifact_id,
-        "execution_id": event.execution_id,
-        "type": event.type,
-        "milliseconds_since_epoch": milliseconds,
-        "proto": event_blob(event, milliseconds),
-    }
+    return (
+        event.artifact_id,
+        event.execution_id,
+        event.type,
+        milliseconds,
+        event_blob(event, milliseconds),
+    )
 
 
 def _reject_stored_events(conn: Connection, keys: list[tuple[int, int, int]]) -> None:
@@ -107,30 +115,16 @@ def _reject_stored_events(conn: Connection, keys: list[tuple[int, int, int]]) ->
             raise AlreadyExistsError("an event with the same artifact, execution and type exists")
 
 
-_INSERT_EVENT = insert(E)
-_INSERT_EVENTS_RETURNING = insert(E).returning(E.c.id, sort_by_parameter_order=True)
-
-
-def _insert_events(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Inserts event rows; returns their ids in row order."""
-    if not rows:
-        return []
-    if len(rows) > 1 and conn.dialect.insert_executemany_returning_sort_by_parameter_order:
-        # One executemany whose RETURNING keeps the rows' order (paths need the ids).
-        return [int(r[0]) for r in conn.execute(_INSERT_EVENTS_RETURNING, rows)]
-    return [int(conn.execute(_INSERT_EVENT, r).inserted_primary_key[0]) for r in rows]
-
-
-def _step_row(event_id: int, position: int, step: Any) -> dict[str, Any]:
+def _step_row(event_id: int, position: int, step: Any) -> tuple[Any, ...]:
     which = step.WhichOneof("value")
     require(which is not None, "an event path step must set index or key")
-    return {
-        "event_id": event_id,
-        "position": position,
-        "is_index_step": which == "index",
-        "step_index": step.index if which == "index" else None,
-        "step_key": step.key if which == "key" else None,
-    }
+    return (
+        event_id,
+        position,
+        which == "index",
+        step.index if which == "index" else None,
+        step.key if which == "key" else None,
+    )
 
 
 # Driver-level SQL (store/raw_sql.py): lineage graphs read events on every call.
@@ -195,18 +189,15 @@ def link_to_contexts(
     if not wanted:
         return
     existing: set[tuple[int, int]] = set()
-    node = table.c[node_column]
     unsure = [(c, n) for c, n in wanted if n not in fresh]
+    select_pairs = f"SELECT context_id, {node_column} FROM {table.name} WHERE "
     for chunk in [unsure[i : i + 200] for i in range(0, len(unsure), 200)]:
-        existing.update(
-            (r[0], r[1])
-            for r in conn.execute(
-                select(table.c.context_id, node).where(tuple_(table.c.context_id, node).in_(chunk))
-            )
-        )
-    new = [{"context_id": c, node_column: n} for c, n in wanted if (c, n) not in existing]
-    if new:
-        conn.execute(insert(table), new)
+        probes = " OR ".join([f"(context_id = {{}} AND {node_column} = {{}})"] * len(chunk))
+        values = [[value] for pair in chunk for value in pair]
+        existing.update((c, n) for c, n in fetch(conn, select_pairs + probes, *values))
+    new = [(c, n) for c, n in wanted if (c, n) not in existing]
+    insert_pair = f"INSERT INTO {table.name} (context_id, {node_column}) VALUES ({{}}, {{}})"
+    execute_many(conn, insert_pair, new)
 
 
 @rpc("PutAttributionsAndAssociations")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mdstore.store.wire_bytes import int_field
+from mdstore.store.wire_bytes import int_field, varint
 
 
 def node_blob(kind: Any, node: Any, type_name: str, created: int, updated: int) -> bytes:
@@ -57,6 +57,26 @@ def node_wire(row: Any) -> bytes:
     Fields may come in any order on the wire, so this is the whole message.
     """
     return int_field(1, row[0]) + as_bytes(row[1])  # id is field 1 of every node kind
+
+
+def repeated_nodes(number: int, rows: Iterable[Any]) -> bytes:
+    """Field ``number`` repeated, one node per ``(id, proto, ...)`` row: what
+    ``repeated(number, map(node_wire, rows))`` gives, in one pass.
+
+    Inlined because a page or graph runs it per node and the generic helpers cost
+    about three times as much.
+    """
+    tag = varint(number << 3 | 2)
+    parts: list[bytes] = []
+    append = parts.append
+    for row in rows:
+        head = b"\x08" + varint(row[0])  # field 1 (id), varint
+        blob = as_bytes(row[1])
+        append(tag)
+        append(varint(len(head) + len(blob)))
+        append(head)
+        append(blob)
+    return b"".join(parts)
 
 
 def event_blob(event: Any, milliseconds: int) -> bytes:

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Connection, and_, select, true
 from mdstore.errors import NotFoundError
 from mdstore.store import paging, schema
 from mdstore.store.filter_query import compile_filter
-from mdstore.store.node_blobs import node_wire
+from mdstore.store.node_blobs import repeated_nodes
 from mdstore.store.node_writes import put_nodes
 from mdstore.store.nodes import (
     ARTIFACT,
@@ -26,7 +26,7 @@ from mdstore.store.nodes import (
     node_query,
     node_rows,
 )
-from mdstore.store.rpc import response_class, response_for, rpc
+from mdstore.store.rpc import Serialized, response_class, response_for, rpc
 from mdstore.store.type_ops import find_type, types_by_id
 from mdstore.store.validation import check_external_ids
 from mdstore.store.wire_bytes import field as wire_field
@@ -50,22 +50,21 @@ def list_nodes(
     return nodes_response(request, kind, rows, next_page_token=token)
 
 
-def nodes_response(request: Any, kind: NodeKind, rows: Any, **extra: Any) -> Any:
+def nodes_response(request: Any, kind: NodeKind, rows: Any, **extra: Any) -> Serialized:
     """The request's response holding the nodes of ``(id, proto, ...)`` rows, plus
-    ``extra`` fields (strings or lists of messages).
+    ``extra`` fields (strings or lists of messages), as wire bytes.
 
-    Assembled as wire bytes from the stored blobs and parsed once: cheaper than
-    parsing each node and copying it into the response.
+    Assembled from the stored blobs: cheaper than parsing each node and copying it
+    into a response, and the gRPC servicer sends the bytes without a re-serialization.
     """
-    response = response_class(request)
-    fields = response.DESCRIPTOR.fields_by_name
-    parts = [repeated(fields[kind.plural].number, map(node_wire, rows))]
+    fields = response_class(request).DESCRIPTOR.fields_by_name
+    parts = [repeated_nodes(fields[kind.plural].number, rows)]
     for name, value in extra.items():
         if isinstance(value, str):
             parts.append(wire_field(fields[name].number, value.encode()) if value else b"")
         else:
             parts.append(repeated(fields[name].number, (m.SerializeToString() for m in value)))
-    return response.FromString(b"".join(parts))
+    return Serialized(b"".join(parts))
 
 
 def _put(kind: NodeKind):  # type: ignore[no-untyped-def]

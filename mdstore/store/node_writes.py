@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection
 
 from mdstore.errors import (
     AlreadyExistsError,
@@ -27,12 +27,12 @@ from mdstore.errors import (
 from mdstore.store.node_blobs import node_blob, parse_nodes
 from mdstore.store.nodes import (
     CONTEXT,
-    NODE_KINDS,
     NodeKind,
     chunks,
-    node_query,
+    property_columns,
     property_rows,
 )
+from mdstore.store.raw_sql import execute, execute_many, fetch, insert_ids
 from mdstore.store.type_ops import types_by_id
 from mdstore.store.validation import check_names, require
 from mdstore.store.values import check_properties
@@ -88,30 +88,15 @@ def put_nodes(
     return ids
 
 
-# Statements built once per kind so SQLAlchemy reuses their compiled form; every
-# node write runs them, and building a Core statement costs more than running it.
-_BY_ID = {
-    k.label: node_query(k).where(k.table.c.id.in_(bindparam("ids", expanding=True)))
-    for k in NODE_KINDS
-}
-_LOCKED_BY_ID = {k.label: _BY_ID[k.label].with_for_update(of=k.table) for k in NODE_KINDS}
-_INSERT_RETURNING = {
-    k.label: insert(k.table).returning(k.table.c.id, sort_by_parameter_order=True)
-    for k in NODE_KINDS
-}
-# "node_id", not "id": a bound parameter may not share a column's name in an UPDATE.
-_UPDATE = {k.label: update(k.table).where(k.table.c.id == bindparam("node_id")) for k in NODE_KINDS}
-
-
 def _stored_for_update(conn: Connection, kind: NodeKind, ids: list[int]) -> dict[int, Any]:
     if not ids:
         return {}
     # Lock the rows on MySQL/PostgreSQL so abort_if_latest_updated_time_changed is exact.
-    lock = conn.dialect.name != "sqlite"
-    query = _LOCKED_BY_ID[kind.label] if lock else _BY_ID[kind.label]
+    lock = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
+    template = f"SELECT id, proto FROM {kind.table.name} WHERE id IN ({{}}){lock}"
     rows: list[Any] = []
     for chunk in chunks(sorted(set(ids))):
-        rows.extend(conn.execute(query, {"ids": chunk}).all())
+        rows.extend(fetch(conn, template, chunk))
     stored = {m.id: m for m in parse_nodes(kind, rows)}
     for i in ids:
         if i not in stored:
@@ -201,19 +186,20 @@ def _check_unique(
             raise AlreadyExistsError(f"the request gives two {kind.plural} the same {_what(key)}")
     owner = {(n.type_id, n.name): n.id for n in nodes if n.HasField("name")}
     owner.update({n.external_id: n.id for n in nodes if n.HasField("external_id")})
-    t = kind.table
+    table = kind.table.name
     for chunk in _chunked(names):
-        for row in conn.execute(
-            select(t.c.id, t.c.type_id, t.c.name).where(tuple_(t.c.type_id, t.c.name).in_(chunk))
+        # One (type_id, name) probe per pair, ORed: each is a lookup of the unique
+        # key, and the database's own comparison decides what collides.
+        probes = " OR ".join(["(type_id = {} AND name = {})"] * len(chunk))
+        pairs = [[value] for pair in chunk for value in pair]
+        for holder, type_id, name in fetch(
+            conn, f"SELECT id, type_id, name FROM {table} WHERE {probes}", *pairs
         ):
-            _reject_taken(
-                kind, owner.get((row.type_id, row.name)), row.id, f"name {row.name!r} in its type"
-            )
+            _reject_taken(kind, owner.get((type_id, name)), holder, f"name {name!r} in its type")
     for chunk in _chunked(externals):
-        for row in conn.execute(select(t.c.id, t.c.external_id).where(t.c.external_id.in_(chunk))):
-            _reject_taken(
-                kind, owner.get(row.external_id), row.id, f"external_id {row.external_id!r}"
-            )
+        template = f"SELECT id, external_id FROM {table} WHERE external_id IN ({{}})"
+        for holder, external_id in fetch(conn, template, chunk):
+            _reject_taken(kind, owner.get(external_id), holder, f"external_id {external_id!r}")
 
 
 def _chunked(items: list[Any]) -> list[list[Any]]:
@@ -235,13 +221,22 @@ def _differs(new: Any, old: Any) -> bool:
     )
 
 
-def _columns(kind: NodeKind, node: Any) -> dict[str, Any]:
-    cols = {
-        f: getattr(node, f) if node.HasField(f) else None
-        for f in (*kind.fields, "name", "external_id")
-    }
-    cols["type_id"] = node.type_id
-    return cols
+def _node_columns(kind: NodeKind) -> tuple[str, ...]:
+    return ("type_id", "name", "external_id", *kind.fields)
+
+
+def _columns(kind: NodeKind, node: Any) -> tuple[Any, ...]:
+    """The node's values for ``_node_columns(kind)``."""
+    return (
+        node.type_id,
+        *(
+            getattr(node, f) if node.HasField(f) else None
+            for f in ("name", "external_id", *kind.fields)
+        ),
+    )
+
+
+_TIMES = ("create_time_since_epoch", "last_update_time_since_epoch", "proto")
 
 
 def _insert(
@@ -250,25 +245,21 @@ def _insert(
     if not nodes:
         return []
     rows = [
-        {
-            **_columns(kind, n),
-            "create_time_since_epoch": now,
-            "last_update_time_since_epoch": now,
-            "proto": node_blob(kind, n, type_names[n.type_id], now, now),
-        }
+        (*_columns(kind, n), now, now, node_blob(kind, n, type_names[n.type_id], now, now))
         for n in nodes
     ]
-    table = kind.table
-    if conn.dialect.insert_executemany_returning_sort_by_parameter_order:
-        ids = [int(r[0]) for r in conn.execute(_INSERT_RETURNING[kind.label], rows)]
-    else:
-        ids = [int(conn.execute(insert(table).values(r)).inserted_primary_key[0]) for r in rows]
+    ids = insert_ids(conn, kind.table.name, (*_node_columns(kind), *_TIMES), rows)
     props = [
         p for node_id, n in zip(ids, nodes, strict=True) for p in property_rows(kind, node_id, n)
     ]
-    if props:
-        conn.execute(insert(kind.properties), props)
+    _insert_properties(conn, kind, props)
     return ids
+
+
+def _insert_properties(conn: Connection, kind: NodeKind, rows: list[tuple[Any, ...]]) -> None:
+    columns = property_columns(kind)
+    template = f"INSERT INTO {kind.properties.name} ({', '.join(columns)}) VALUES ({{}})"
+    execute_many(conn, template.format(", ".join(["{}"] * len(columns))), rows)
 
 
 def _update(
@@ -277,18 +268,16 @@ def _update(
     if not nodes:
         return
     rows = [
-        {
-            **_columns(kind, n),
-            "node_id": n.id,
-            "last_update_time_since_epoch": now,
-            "proto": node_blob(kind, n, type_names[n.type_id], n.create_time_since_epoch, now),
-        }
+        (
+            *_columns(kind, n),
+            now,
+            node_blob(kind, n, type_names[n.type_id], n.create_time_since_epoch, now),
+            n.id,
+        )
         for n in nodes
     ]
-    conn.execute(_UPDATE[kind.label], rows)  # one executemany for every node
-    ids = [n.id for n in nodes]
-    for chunk in chunks(ids):
-        conn.execute(delete(kind.properties).where(kind.property_fk.in_(chunk)))
-    props = [p for n in nodes for p in property_rows(kind, n.id, n)]
-    if props:
-        conn.execute(insert(kind.properties), props)
+    sets = ", ".join(f"{c} = {{}}" for c in (*_node_columns(kind), *_TIMES[1:]))
+    execute_many(conn, f"UPDATE {kind.table.name} SET {sets} WHERE id = {{}}", rows)
+    for chunk in chunks([n.id for n in nodes]):
+        execute(conn, f"DELETE FROM {kind.properties.name} WHERE {kind.label}_id IN ({{}})", chunk)
+    _insert_properties(conn, kind, [p for n in nodes for p in property_rows(kind, n.id, n)])

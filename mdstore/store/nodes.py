@@ -16,7 +16,7 @@ from mdstore.store import schema
 from mdstore.store.node_blobs import parse_nodes
 from mdstore.store.raw_sql import CHUNK, fetch_chunked
 from mdstore.store.type_ops import ARTIFACT_TYPE, CONTEXT_TYPE, EXECUTION_TYPE, TypeKind
-from mdstore.store.values import to_row
+from mdstore.store.values import VALUE_COLUMNS, to_row
 from mdstore.wire import mlmd
 
 
@@ -112,18 +112,16 @@ def nodes_by_id(conn: Connection, kind: NodeKind, ids: Iterable[int]) -> list[An
     return parse_nodes(kind, node_rows(conn, kind, ids))
 
 
-def property_rows(kind: NodeKind, node_id: int, node: Any) -> list[dict[str, Any]]:
-    """The property-table rows for a node message's properties and custom properties."""
+def property_columns(kind: NodeKind) -> tuple[str, ...]:
+    """The property table's columns, in the order ``property_rows`` gives them."""
+    return (f"{kind.label}_id", "name", "is_custom_property", *VALUE_COLUMNS)
 
-    rows = []
-    for is_custom, props in ((False, node.properties), (True, node.custom_properties)):
-        for name, value in props.items():
-            rows.append(
-                {
-                    f"{kind.label}_id": node_id,
-                    "name": name,
-                    "is_custom_property": is_custom,
-                    **to_row(value),
-                }
-            )
-    return rows
+
+def property_rows(kind: NodeKind, node_id: int, node: Any) -> list[tuple[Any, ...]]:
+    """The property-table rows (``property_columns`` order) for a node's properties
+    and custom properties."""
+    return [
+        (node_id, name, is_custom, *to_row(value))
+        for is_custom, props in ((False, node.properties), (True, node.custom_properties))
+        for name, value in props.items()
+    ]

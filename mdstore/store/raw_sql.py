@@ -1,17 +1,22 @@
-"""Hot read statements run straight on the driver's cursor.
+"""Hot statements run straight on the driver's cursor.
 
 SQLAlchemy's Core execution path (statement cache lookup, expanding-IN rewriting,
 result wrapping) costs several times more Python time than SQLite takes to answer
-a primary-key lookup. The few statements every read runs (nodes by id, events by
-node, one lineage hop) are plain SQL text here, rendered once per IN-list length
-and dialect, executed on the transaction's own DBAPI connection. Everything else
-stays in SQLAlchemy Core.
+a primary-key lookup or append a row. The statements every read and every node
+write runs (nodes by id, events by node, one lineage hop, node, property, event
+and link inserts) are plain SQL text here, rendered once per IN-list length and
+dialect, executed on the transaction's own DBAPI connection, so they commit or
+roll back with the rest of the request. Everything else stays in SQLAlchemy Core.
+
+Driver errors are re-raised as SQLAlchemy's, so engine.run_in_transaction retries
+and maps them exactly as it does for Core statements.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -33,12 +38,74 @@ def fetch(conn: Connection, template: str, *lists: Sequence[Any]) -> list[tuple[
     """Rows of ``template`` with its ``{}`` slots bound to ``lists`` (none empty)."""
     sql = render(template, conn.dialect.paramstyle, *(len(values) for values in lists))
     params = [value for values in lists for value in values]
-    cursor = conn.connection.cursor()
-    try:
+    with _cursor(conn, sql, params) as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())
+
+
+def execute(conn: Connection, template: str, *lists: Sequence[Any]) -> None:
+    """Runs a statement returning no rows, its ``{}`` slots bound to ``lists``."""
+    sql = render(template, conn.dialect.paramstyle, *(len(values) for values in lists))
+    params = [value for values in lists for value in values]
+    with _cursor(conn, sql, params) as cursor:
+        cursor.execute(sql, params)
+
+
+def execute_many(conn: Connection, template: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Runs a statement whose every ``{}`` is one value, once per row (one executemany)."""
+    if not rows:
+        return
+    sql = render(template, conn.dialect.paramstyle, *([1] * template.count("{}")))
+    with _cursor(conn, sql, rows) as cursor:
+        cursor.executemany(sql, rows)
+
+
+def insert_ids(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Any]
+) -> list[int]:
+    """Inserts rows (value tuples in ``columns`` order); returns their new ids in row order.
+
+    SQLite: one INSERT per CHUNK rows. SQLite gives the rows of one INSERT
+    consecutive rowids (each one more than the largest before it; mdstore never
+    sets ids itself), and ``lastrowid`` is the last of them. MySQL may interleave
+    the auto-increment values of concurrent multi-row INSERTs, and PostgreSQL's
+    RETURNING order is not promised, so there it is one INSERT per row.
+    """
+    names = ", ".join(columns)
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        ids: list[int] = []
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            template = f"INSERT INTO {table} ({names}) VALUES " + ", ".join(["({})"] * len(chunk))
+            sql = render(template, conn.dialect.paramstyle, *([len(columns)] * len(chunk)))
+            params = [value for row in chunk for value in row]
+            with _cursor(conn, sql, params) as cursor:
+                cursor.execute(sql, params)
+                last = int(cursor.lastrowid)
+            ids.extend(range(last - len(chunk) + 1, last + 1))
+        return ids
+    returning = " RETURNING id" if dialect == "postgresql" else ""
+    sql = render(
+        f"INSERT INTO {table} ({names}) VALUES ({{}}){returning}",
+        conn.dialect.paramstyle,
+        len(columns),
+    )
+    ids = []
+    with _cursor(conn, sql, rows) as cursor:
+        for row in rows:
+            cursor.execute(sql, row)
+            ids.append(int(cursor.fetchone()[0] if returning else cursor.lastrowid))
+    return ids
+
+
+@contextlib.contextmanager
+def _cursor(conn: Connection, sql: str, params: Any) -> Iterator[Any]:
+    """A cursor of the transaction's DBAPI connection; driver errors as SQLAlchemy's."""
+    cursor = conn.connection.cursor()
+    try:
+        yield cursor
     except conn.dialect.loaded_dbapi.Error as e:
-        # Wrapped as SQLAlchemy would, so engine.run_in_transaction retries and maps it.
         raise DBAPIError.instance(sql, params, e, conn.dialect.loaded_dbapi.Error) from e
     finally:
         cursor.close()

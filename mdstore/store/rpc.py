@@ -19,6 +19,14 @@ from mdstore.wire import mlmd
 Handler = Callable[[Connection, Any], Any]
 
 
+class Serialized(bytes):
+    """A response a handler assembled in wire form (pages, nodes by id, lineage).
+
+    ``Backend.call`` parses it into the response message; the gRPC servicer sends
+    the bytes as they are, sparing a parse and a re-serialization per call.
+    """
+
+
 @dataclass(frozen=True)
 class RegisteredHandler:
     handler: Handler

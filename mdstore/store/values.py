@@ -79,16 +79,19 @@ def check_properties(node: Any, declared: Mapping[str, int], owner: str) -> None
         value_field(value, owner, name)
 
 
-def to_row(value: Any) -> dict[str, Any]:
-    """The column values for one Value (all value columns present, unused ones None)."""
+# A property row's value columns, in the order ``to_row`` gives them.
+VALUE_COLUMNS = ("value_kind", *_COLUMNS)
+
+
+def to_row(value: Any) -> tuple[Any, ...]:
+    """The value columns (VALUE_COLUMNS) for one Value; unused ones None."""
     field = value.WhichOneof("value")
-    row: dict[str, Any] = dict.fromkeys(_COLUMNS)
-    row["value_kind"] = _KIND_OF_FIELD[field]
+    row: list[Any] = [_KIND_OF_FIELD[field], None, None, None, None, None]
     if field in ("struct_value", "proto_value"):
-        row["byte_value"] = getattr(value, field).SerializeToString(deterministic=True)
+        row[5] = getattr(value, field).SerializeToString(deterministic=True)
     else:
-        row[field] = getattr(value, field)
-    return row
+        row[1 + _COLUMNS.index(field)] = getattr(value, field)
+    return tuple(row)
 
 
 def fill_value(value: Any, row: Sequence[Any]) -> None:

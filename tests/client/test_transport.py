@@ -52,6 +52,8 @@ class ScriptedBackend:
             threading.Event().wait(self.delay)
         return self._responses[method]()
 
+    call_wire = call  # what the gRPC servicer calls
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

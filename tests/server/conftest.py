@@ -150,7 +150,7 @@ class FakeBackend:
         self.finished = threading.Event()
         self._responses = {name: resp for name, _, resp in service_methods(MLMD_SERVICE)}
 
-    def call(self, method: str, request: Any) -> Any:
+    def call_wire(self, method: str, request: Any) -> Any:
         self.calls.append((method, request))
         self.entered.set()
         try:

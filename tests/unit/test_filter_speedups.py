@@ -124,7 +124,7 @@ def _form(sql: str) -> str:
         ("NOT properties.size.int_value < 5", "EXISTS"),
         ("properties.size.int_value IS NULL", "EXISTS"),
         ("properties.size.int_value + 1 < 5", "EXISTS"),
-        ("properties.size.int_value < 5 OR properties.size.string_value = 'x'", "EXISTS"),
+        ("properties.size.int_value < 5 OR properties.flag.bool_value = TRUE", "EXISTS"),
         ("contexts_run.type = 'Run'", "EXISTS"),
         ("contexts_run.name LIKE 'bench%'", "EXISTS"),
         ("events_e.type = INPUT", "EXISTS"),
@@ -214,8 +214,15 @@ def test_a_context_name_is_an_index_lookup(sqlite_backend: Backend) -> None:
 
 
 def test_a_probe_uses_the_primary_key(sqlite_backend: Backend) -> None:
-    plan = _plan(sqlite_backend, "custom_properties.owner.string_value = 'team-7' AND uri = 'x'")
+    plan = _plan(sqlite_backend, "custom_properties.flag.bool_value = TRUE AND uri = 'x'")
     assert "(artifact_id=? AND name=? AND is_custom_property=?)" in plan
+
+
+def test_a_string_comparison_is_an_index_lookup(sqlite_backend: Backend) -> None:
+    _needs_index(schema.artifact_property_table, ("name", "is_custom_property"), "string_value")
+    plan = _plan(sqlite_backend, "custom_properties.owner.string_value = 'team-7' AND uri = 'x'")
+    assert "CORRELATED" not in plan
+    assert "(name=? AND is_custom_property=? AND string_value=?)" in plan
 
 
 # ---------------------------------------------------------------- both forms, same answers
