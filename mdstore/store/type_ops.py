@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, insert, select, true, update
+from sqlalchemy import ColumnElement, Connection, insert, select, true, update
 
 from mdstore.errors import (
     AlreadyExistsError,
@@ -22,6 +22,8 @@ from mdstore.errors import (
     UnimplementedError,
 )
 from mdstore.store import schema
+from mdstore.store.node_blobs import as_bytes
+from mdstore.store.raw_sql import fetch, fetch_chunked
 from mdstore.store.rpc import response_for, rpc
 from mdstore.store.validation import check_external_ids, check_names, require
 from mdstore.wire import mlmd
@@ -47,69 +49,95 @@ TYPE_KINDS = {k.kind: k for k in (ARTIFACT_TYPE, EXECUTION_TYPE, CONTEXT_TYPE)}
 
 
 # ---------------------------------------------------------------- reading
+#
+# A type and its properties come back in one statement: the type table LEFT JOINed
+# to its properties, one row per property (or one row with NULL property columns
+# for a type without properties), ordered by type id then property name. The by-id
+# and by-name reads every node write and node read run are driver-level SQL
+# (store/raw_sql.py); the rarer whole-table and external-id reads stay in Core.
+
+# Column order is what _messages reads; _JOINED below selects the same columns.
+_JOINED_SQL = (
+    "SELECT t.id, t.name, t.version, t.description, t.external_id, t.base_type,"
+    " t.input_type, t.output_type, p.name, p.data_type"
+    f" FROM {T.name} t LEFT JOIN {TP.name} p ON p.type_id = t.id"
+)
+# The kind is a constant of this module, so it is written into the text: that
+# leaves the id list as the only slot, as raw_sql.fetch_chunked wants.
+_BY_ID_SQL = {
+    k: f"{_JOINED_SQL} WHERE t.kind = {k} AND t.id IN ({{}}) ORDER BY t.id, p.name"
+    for k in TYPE_KINDS
+}
+_BY_NAME_SQL = {
+    k: f"{_JOINED_SQL} WHERE t.kind = {k} AND t.name = {{}} AND t.version = {{}} ORDER BY p.name"
+    for k in TYPE_KINDS
+}
+_JOINED = (
+    select(
+        T.c.id, T.c.name, T.c.version, T.c.description, T.c.external_id, T.c.base_type,
+        T.c.input_type, T.c.output_type, TP.c.name, TP.c.data_type,
+    )
+    .select_from(T.outerjoin(TP, TP.c.type_id == T.c.id))
+    .order_by(T.c.id, TP.c.name)
+)  # fmt: skip
 
 
 def load_types(conn: Connection, kind: TypeKind, where: ColumnElement[bool]) -> list[Any]:
     """Types of one kind matching ``where``, ordered by id, with their properties."""
-    rows = conn.execute(select(T).where(T.c.kind == kind.kind, where).order_by(T.c.id)).all()
-    return _with_properties(conn, kind, rows)
-
-
-# Built once so SQLAlchemy reuses the compiled form: every node write looks up its
-# types by id, and building the statement costs more than running it.
-_TYPES_BY_ID = (
-    select(T)
-    .where(T.c.kind == bindparam("kind"), T.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(T.c.id)
-)
-_PROPERTIES_OF = (
-    select(TP).where(TP.c.type_id.in_(bindparam("ids", expanding=True))).order_by(TP.c.name)
-)
-
-
-def _with_properties(conn: Connection, kind: TypeKind, rows: list[Any]) -> list[Any]:
-    """Type rows -> messages, with their properties read in one query."""
-    if not rows:
-        return []
-    props: dict[int, list[Any]] = {}
-    for p in conn.execute(_PROPERTIES_OF, {"ids": [r.id for r in rows]}):
-        props.setdefault(p.type_id, []).append(p)
-    return [_to_message(kind, r, props.get(r.id, [])) for r in rows]
-
-
-def _to_message(kind: TypeKind, row: Any, props: list[Any]) -> Any:
-    msg = kind.message(id=row.id, name=row.name)
-    if row.version:
-        msg.version = row.version
-    if row.description is not None:
-        msg.description = row.description
-    if row.external_id is not None:
-        msg.external_id = row.external_id
-    if row.base_type is not None and kind is not CONTEXT_TYPE:
-        msg.base_type = row.base_type
-    for p in props:
-        msg.properties[p.name] = p.data_type
-    if kind.has_struct_types:
-        if row.input_type is not None:
-            msg.input_type.ParseFromString(row.input_type)
-        if row.output_type is not None:
-            msg.output_type.ParseFromString(row.output_type)
-    return msg
+    rows = conn.execute(_JOINED.where(T.c.kind == kind.kind, where)).all()
+    return _messages(kind, rows)
 
 
 def types_by_id(conn: Connection, kind: TypeKind, ids: Iterable[int]) -> dict[int, Any]:
-    """Type id -> type message, for the ids that exist and are of ``kind``."""
+    """Type id -> type message, for the ids that exist and are of ``kind``, by id."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = conn.execute(_TYPES_BY_ID, {"kind": kind.kind, "ids": wanted}).all()
-    return {t.id: t for t in _with_properties(conn, kind, rows)}
+    # Chunks are consecutive runs of the sorted ids, each ordered by id, so the
+    # rows stay in id order across chunks.
+    rows = fetch_chunked(conn, _BY_ID_SQL[kind.kind], wanted)
+    return {t.id: t for t in _messages(kind, rows)}
 
 
 def find_type(conn: Connection, kind: TypeKind, name: str, version: str) -> Any | None:
     """The type with this name and version ('' = no version), or None."""
-    found = load_types(conn, kind, and_(T.c.name == name, T.c.version == version))
+    found = _messages(kind, fetch(conn, _BY_NAME_SQL[kind.kind], [name], [version]))
     return found[0] if found else None
+
+
+def _messages(kind: TypeKind, rows: Sequence[Sequence[Any]]) -> list[Any]:
+    """Joined type/property rows, grouped by type id -> one message per type."""
+    messages: list[Any] = []
+    current_id = None
+    for row in rows:
+        if row[0] != current_id:
+            current_id = row[0]
+            messages.append(_to_message(kind, row))
+        if row[8] is not None:  # NULL: the type has no properties
+            # In property-name order, as the separate properties query gave them:
+            # a map, so only for the same construction, not for equality.
+            messages[-1].properties[row[8]] = row[9]
+    return messages
+
+
+def _to_message(kind: TypeKind, row: Sequence[Any]) -> Any:
+    """The message of a type row, without its properties."""
+    type_id, name, version, description, external_id, base_type, input_type, output_type = row[:8]
+    msg = kind.message(id=type_id, name=name)
+    if version:
+        msg.version = version
+    if description is not None:
+        msg.description = description
+    if external_id is not None:
+        msg.external_id = external_id
+    if base_type is not None and kind is not CONTEXT_TYPE:
+        msg.base_type = base_type
+    if kind.has_struct_types:
+        if input_type is not None:
+            msg.input_type.ParseFromString(as_bytes(input_type))
+        if output_type is not None:
+            msg.output_type.ParseFromString(as_bytes(output_type))
+    return msg
 
 
 # ---------------------------------------------------------------- writing
