@@ -19,7 +19,7 @@ from mdstore.store import schema
 from mdstore.store.node_blobs import event_blob, parse_events
 from mdstore.store.node_writes import now_ms
 from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind, chunks, load_nodes
-from mdstore.store.raw_sql import execute_many, fetch, fetch_chunked, insert_ids
+from mdstore.store.raw_sql import execute_many, fetch_chunked, fetch_pairs, insert_ids, insert_sql
 from mdstore.store.rpc import rpc
 from mdstore.store.validation import require
 from mdstore.wire import mlmd
@@ -86,9 +86,8 @@ def put_events(
 
 
 _EVENT_COLUMNS = ("artifact_id", "execution_id", "type", "milliseconds_since_epoch", "proto")
-_INSERT_STEP = (
-    "INSERT INTO event_path (event_id, position, is_index_step, step_index, step_key) "
-    "VALUES ({}, {}, {}, {}, {})"
+_INSERT_STEP = insert_sql(
+    "event_path", ("event_id", "position", "is_index_step", "step_index", "step_key")
 )
 
 
@@ -188,16 +187,12 @@ def link_to_contexts(
     wanted = sorted(set(pairs))
     if not wanted:
         return
-    existing: set[tuple[int, int]] = set()
+    columns = ("context_id", node_column)
     unsure = [(c, n) for c, n in wanted if n not in fresh]
-    select_pairs = f"SELECT context_id, {node_column} FROM {table.name} WHERE "
-    for chunk in [unsure[i : i + 200] for i in range(0, len(unsure), 200)]:
-        probes = " OR ".join([f"(context_id = {{}} AND {node_column} = {{}})"] * len(chunk))
-        values = [[value] for pair in chunk for value in pair]
-        existing.update((c, n) for c, n in fetch(conn, select_pairs + probes, *values))
+    select = f"SELECT context_id, {node_column} FROM {table.name}"
+    existing = {(c, n) for c, n in fetch_pairs(conn, select, columns, unsure)}
     new = [(c, n) for c, n in wanted if (c, n) not in existing]
-    insert_pair = f"INSERT INTO {table.name} (context_id, {node_column}) VALUES ({{}}, {{}})"
-    execute_many(conn, insert_pair, new)
+    execute_many(conn, insert_sql(table.name, columns), new)
 
 
 @rpc("PutAttributionsAndAssociations")

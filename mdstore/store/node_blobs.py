@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mdstore.store.wire_bytes import int_field, varint
+from mdstore.store.wire_bytes import varint
 
 
 def node_blob(kind: Any, node: Any, type_name: str, created: int, updated: int) -> bytes:
@@ -51,20 +51,13 @@ def parse_nodes(kind: Any, rows: Iterable[Any]) -> list[Any]:
     return out
 
 
-def node_wire(row: Any) -> bytes:
-    """The serialized node of an ``(id, proto, ...)`` row: its id field, then the blob.
-
-    Fields may come in any order on the wire, so this is the whole message.
-    """
-    return int_field(1, row[0]) + as_bytes(row[1])  # id is field 1 of every node kind
-
-
 def repeated_nodes(number: int, rows: Iterable[Any]) -> bytes:
-    """Field ``number`` repeated, one node per ``(id, proto, ...)`` row: what
-    ``repeated(number, map(node_wire, rows))`` gives, in one pass.
+    """Field ``number`` repeated, one node per ``(id, proto, ...)`` row: each node
+    is its id (field 1, which the blob leaves out) followed by its blob; fields may
+    come in any order on the wire, so that is the whole message.
 
-    Inlined because a page or graph runs it per node and the generic helpers cost
-    about three times as much.
+    Inlined rather than built from wire_bytes' helpers because a page or graph runs
+    it per node and those cost about three times as much.
     """
     tag = varint(number << 3 | 2)
     parts: list[bytes] = []

@@ -32,7 +32,7 @@ from mdstore.store.nodes import (
     property_columns,
     property_rows,
 )
-from mdstore.store.raw_sql import execute, execute_many, fetch, insert_ids
+from mdstore.store.raw_sql import execute, execute_many, fetch, fetch_pairs, insert_ids, insert_sql
 from mdstore.store.type_ops import types_by_id
 from mdstore.store.validation import check_names, require
 from mdstore.store.values import check_properties
@@ -187,15 +187,9 @@ def _check_unique(
     owner = {(n.type_id, n.name): n.id for n in nodes if n.HasField("name")}
     owner.update({n.external_id: n.id for n in nodes if n.HasField("external_id")})
     table = kind.table.name
-    for chunk in _chunked(names):
-        # One (type_id, name) probe per pair, ORed: each is a lookup of the unique
-        # key, and the database's own comparison decides what collides.
-        probes = " OR ".join(["(type_id = {} AND name = {})"] * len(chunk))
-        pairs = [[value] for pair in chunk for value in pair]
-        for holder, type_id, name in fetch(
-            conn, f"SELECT id, type_id, name FROM {table} WHERE {probes}", *pairs
-        ):
-            _reject_taken(kind, owner.get((type_id, name)), holder, f"name {name!r} in its type")
+    select_names = f"SELECT id, type_id, name FROM {table}"
+    for holder, type_id, name in fetch_pairs(conn, select_names, ("type_id", "name"), names):
+        _reject_taken(kind, owner.get((type_id, name)), holder, f"name {name!r} in its type")
     for chunk in _chunked(externals):
         template = f"SELECT id, external_id FROM {table} WHERE external_id IN ({{}})"
         for holder, external_id in fetch(conn, template, chunk):
@@ -236,7 +230,8 @@ def _columns(kind: NodeKind, node: Any) -> tuple[Any, ...]:
     )
 
 
-_TIMES = ("create_time_since_epoch", "last_update_time_since_epoch", "proto")
+# Written after _node_columns: the times, then the serialized node.
+_STAMPS = ("create_time_since_epoch", "last_update_time_since_epoch", "proto")
 
 
 def _insert(
@@ -248,7 +243,7 @@ def _insert(
         (*_columns(kind, n), now, now, node_blob(kind, n, type_names[n.type_id], now, now))
         for n in nodes
     ]
-    ids = insert_ids(conn, kind.table.name, (*_node_columns(kind), *_TIMES), rows)
+    ids = insert_ids(conn, kind.table.name, (*_node_columns(kind), *_STAMPS), rows)
     props = [
         p for node_id, n in zip(ids, nodes, strict=True) for p in property_rows(kind, node_id, n)
     ]
@@ -257,9 +252,7 @@ def _insert(
 
 
 def _insert_properties(conn: Connection, kind: NodeKind, rows: list[tuple[Any, ...]]) -> None:
-    columns = property_columns(kind)
-    template = f"INSERT INTO {kind.properties.name} ({', '.join(columns)}) VALUES ({{}})"
-    execute_many(conn, template.format(", ".join(["{}"] * len(columns))), rows)
+    execute_many(conn, insert_sql(kind.properties.name, property_columns(kind)), rows)
 
 
 def _update(
@@ -276,7 +269,7 @@ def _update(
         )
         for n in nodes
     ]
-    sets = ", ".join(f"{c} = {{}}" for c in (*_node_columns(kind), *_TIMES[1:]))
+    sets = ", ".join(f"{c} = {{}}" for c in (*_node_columns(kind), *_STAMPS[1:]))
     execute_many(conn, f"UPDATE {kind.table.name} SET {sets} WHERE id = {{}}", rows)
     for chunk in chunks([n.id for n in nodes]):
         execute(conn, f"DELETE FROM {kind.properties.name} WHERE {kind.label}_id IN ({{}})", chunk)

@@ -60,6 +60,33 @@ def execute_many(conn: Connection, template: str, rows: Sequence[Sequence[Any]])
         cursor.executemany(sql, rows)
 
 
+def insert_sql(table: str, columns: Sequence[str]) -> str:
+    """``INSERT INTO table (columns) VALUES ({}, ...)``: a template for ``execute_many``."""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['{}'] * len(columns))})"
+
+
+# Pairs probed per statement by fetch_pairs (two bound values each).
+PAIR_CHUNK = 200
+
+
+def fetch_pairs(
+    conn: Connection, select: str, columns: tuple[str, str], pairs: Sequence[tuple[Any, Any]]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``select`` (text up to its WHERE) whose two ``columns`` equal one of ``pairs``.
+
+    One ``(a = ? AND b = ?)`` probe per pair, ORed: each is a lookup of an index on
+    the pair, portable where row-value IN lists are not, and the database's own
+    comparison decides what matches.
+    """
+    probe = f"({columns[0]} = {{}} AND {columns[1]} = {{}})"
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(pairs), PAIR_CHUNK):
+        chunk = pairs[start : start + PAIR_CHUNK]
+        template = f"{select} WHERE " + " OR ".join([probe] * len(chunk))
+        rows.extend(fetch(conn, template, *([value] for pair in chunk for value in pair)))
+    return rows
+
+
 def insert_ids(
     conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Any]
 ) -> list[int]:

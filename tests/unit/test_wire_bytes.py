@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mdstore.store.node_blobs import node_blob, node_wire, parse_nodes
+from mdstore.store.node_blobs import node_blob, parse_nodes, repeated_nodes
 from mdstore.store.nodes import ARTIFACT
 from mdstore.store.wire_bytes import field, int_field, repeated, varint
 from mdstore.wire import mlmd
@@ -35,14 +35,15 @@ def test_repeated_and_field_build_parseable_messages(uris: list[str]) -> None:
 
 
 @given(st.integers(min_value=1, max_value=2**63 - 1), st.text(), st.integers(0, 5))
-def test_node_wire_is_the_node_with_its_id(node_id: int, uri: str, state: int) -> None:
+def test_repeated_nodes_are_the_nodes_with_their_ids(node_id: int, uri: str, state: int) -> None:
     node = mlmd.Artifact(type_id=3, uri=uri, state=state)
     node.custom_properties["owner"].string_value = uri
     blob = node_blob(ARTIFACT, node, "Dataset", 10, 20)
     expected = mlmd.Artifact(id=node_id, type="Dataset")
     expected.MergeFrom(node)
     expected.create_time_since_epoch, expected.last_update_time_since_epoch = 10, 20
-    assert mlmd.Artifact.FromString(node_wire((node_id, blob))) == expected
+    payload = repeated_nodes(1, [(node_id, blob), (node_id, memoryview(blob))])
+    assert list(mlmd.GetArtifactsByIDResponse.FromString(payload).artifacts) == [expected] * 2
     assert parse_nodes(ARTIFACT, [(node_id, memoryview(blob))]) == [expected]
 
 
