@@ -17,6 +17,9 @@ from mdstore.store.embedded_types import TypeMethods
 from mdstore.store.list_options import ListOptions, OrderByField
 from mdstore.wire import mlmd
 
+# The LineageGraph fields that hold nodes (what a GetLineageSubgraph read_mask dehydrates).
+_NODE_FIELDS = {"artifacts", "executions", "contexts"}
+
 
 class LinkReadMethods(NodeReadMethods, TypeMethods):
     """Follows edges from nodes to nodes, and extracts lineage subgraphs."""
@@ -185,8 +188,9 @@ class LinkReadMethods(NodeReadMethods, TypeMethods):
         """Gets the lineage subgraph reachable from some starting nodes.
 
         ml_metadata's client asks for the subgraph's skeleton and then reads node
-        details and types with further calls; mdstore's GetLineageSubgraph returns
-        them all, so this is one call and one consistent snapshot.
+        details and types with further calls; mdstore's GetLineageSubgraph without
+        a read_mask returns them all, so this is one call and one consistent
+        snapshot (fields not asked for are dropped here).
 
         Args:
             query_options: a ``LineageSubgraphQueryOptions``: starting artifacts or
@@ -202,9 +206,18 @@ class LinkReadMethods(NodeReadMethods, TypeMethods):
         Raises:
             InvalidArgumentError: the query options are invalid.
         """
-        paths = list(field_mask_paths or [f.name for f in mlmd.LineageGraph.DESCRIPTOR.fields])
         request = mlmd.GetLineageSubgraphRequest(
             lineage_subgraph_query_options=adopt(mlmd.LineageSubgraphQueryOptions, query_options)
         )
-        request.read_mask.paths.extend(paths)
-        return self._call("GetLineageSubgraph", request).lineage_subgraph
+        wanted = set(field_mask_paths or ())
+        if not wanted & _NODE_FIELDS:
+            # Events, links or types only: the server fills just those.
+            request.read_mask.paths.extend(sorted(wanted))
+            return self._call("GetLineageSubgraph", request).lineage_subgraph
+        # A read_mask naming node fields gets nodes with ids only (MLMD's contract),
+        # so ask for the whole graph, with full nodes, and drop what was not wanted.
+        graph = self._call("GetLineageSubgraph", request).lineage_subgraph
+        for field in mlmd.LineageGraph.DESCRIPTOR.fields:
+            if field.name not in wanted:
+                graph.ClearField(field.name)
+        return graph

@@ -2,9 +2,11 @@
 
 Differences from MLMD, on purpose (docs/compatibility.md): no 100-hop cap (an
 unset max_num_hops walks the whole reachable lineage), no 100-starting-node cap,
-GetLineageGraph is implemented (MLMD's server answers UNIMPLEMENTED), and nodes in
-the returned graph carry all their fields (MLMD returns only ids and makes the
-client fetch them again).
+GetLineageGraph is implemented (MLMD's server answers UNIMPLEMENTED), and with no
+read_mask GetLineageSubgraph's nodes carry all their fields (MLMD's server returns
+only ids even then). A read_mask naming node fields gets nodes with only their ids
+("dehydrated"), as MLMD documents it: its client reads the details with further
+calls and would discard them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from mdstore.errors import InvalidArgumentError, NotFoundError
 from mdstore.store.filter_query import compile_filter
 from mdstore.store.lineage import BIDIRECTIONAL, Filter, Limits, Walk, walk
 from mdstore.store.link_ops import event_rows
-from mdstore.store.node_blobs import as_bytes, repeated_nodes
+from mdstore.store.node_blobs import as_bytes, repeated_ids, repeated_nodes
 from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind, chunks, node_rows
 from mdstore.store.paging import apply as apply_page
 from mdstore.store.paging import parse as parse_page
@@ -98,8 +100,9 @@ def get_lineage_subgraph(conn: Connection, request: Any) -> Any:
     result = walk(
         conn, start if kind is ARTIFACT else [], start if kind is EXECUTION else [], limits
     )
-    fields = set(request.read_mask.paths) if request.read_mask.paths else set(_GRAPH_FIELDS)
-    graph = build_graph(conn, result, fields)
+    masked = bool(request.read_mask.paths)
+    fields = set(request.read_mask.paths) if masked else set(_GRAPH_FIELDS)
+    graph = build_graph(conn, result, fields, full_nodes=not masked)
     return Serialized(wire_field(1, graph))  # GetLineageSubgraphResponse.lineage_subgraph
 
 
@@ -151,19 +154,25 @@ def get_lineage_graph(conn: Connection, request: Any) -> Any:
     return Serialized(wire_field(1, graph))  # GetLineageGraphResponse.subgraph
 
 
-def build_graph(conn: Connection, result: Walk, fields: set[str]) -> bytes:
-    """The serialized LineageGraph of a walk, with the requested fields filled.
+def build_graph(
+    conn: Connection, result: Walk, fields: set[str], *, full_nodes: bool = True
+) -> bytes:
+    """The serialized LineageGraph of a walk, with the requested fields filled;
+    nodes with all their fields, or (not ``full_nodes``) with only their ids.
 
     Assembled from the stored blobs (store/wire_bytes.py) and parsed once by the
     caller: a graph of a few hundred nodes would otherwise spend most of its time
     copying messages.
     """
-    rows = _graph_rows(conn, list(result.artifacts), list(result.executions), fields)
+    rows = _graph_rows(
+        conn, list(result.artifacts), list(result.executions), fields, full_nodes
+    )
+    nodes = repeated_nodes if full_nodes else repeated_ids
     # Each encodes one repeated field of LineageGraph, given its number.
     encoders = {
-        "artifacts": lambda n: repeated_nodes(n, rows.artifacts),
-        "executions": lambda n: repeated_nodes(n, rows.executions),
-        "contexts": lambda n: repeated_nodes(n, rows.contexts),
+        "artifacts": lambda n: nodes(n, rows.artifacts),
+        "executions": lambda n: nodes(n, rows.executions),
+        "contexts": lambda n: nodes(n, rows.contexts),
         "artifact_types": lambda n: repeated(n, _types_of(conn, ARTIFACT, rows.artifacts)),
         "execution_types": lambda n: repeated(n, _types_of(conn, EXECUTION, rows.executions)),
         "context_types": lambda n: repeated(n, _types_of(conn, CONTEXT, rows.contexts)),
@@ -194,15 +203,24 @@ class _GraphRows:
 
 
 def _graph_rows(
-    conn: Connection, artifact_ids: list[int], execution_ids: list[int], fields: set[str]
+    conn: Connection,
+    artifact_ids: list[int],
+    execution_ids: list[int],
+    fields: set[str],
+    full_nodes: bool = True,
 ) -> _GraphRows:
     """The whole graph in one statement (each is a round trip on a server backend),
-    or one per table when an id list is too long to bind."""
+    or one per table when an id list is too long to bind. Without ``full_nodes``
+    (and types), artifact and execution rows are ``(id,)``: the walk has the ids."""
     arrays = conn.dialect.name == "postgresql"
     if not arrays and (len(artifact_ids) > CHUNK or len(execution_ids) > CHUNK):
-        return _graph_rows_by_table(conn, artifact_ids, execution_ids, fields)
+        return _graph_rows_by_table(conn, artifact_ids, execution_ids, fields, full_nodes)
     buckets: list[list[Any]] = [[] for _ in _PARTS]
-    parts = _parts_for(fields, bool(artifact_ids), bool(execution_ids))
+    parts = _parts_for(fields, bool(artifact_ids), bool(execution_ids), full_nodes)
+    if not full_nodes:
+        for part, ids in (("artifacts", artifact_ids), ("executions", execution_ids)):
+            if part in fields and part not in parts:
+                buckets[_PARTS.index(part)] = [(node_id,) for node_id in sorted(ids)]
     if parts:
         template, sources = _graph_sql(parts, bool(artifact_ids), bool(execution_ids), arrays)
         ids = {"a": artifact_ids, "e": execution_ids}
@@ -247,12 +265,16 @@ _CONTEXT_IDS = {
 }
 
 
-def _parts_for(fields: set[str], artifacts: bool, executions: bool) -> tuple[str, ...]:
+def _parts_for(
+    fields: set[str], artifacts: bool, executions: bool, full_nodes: bool = True
+) -> tuple[str, ...]:
     """The parts a graph with these fields needs (types need their nodes' type ids),
-    less those with no ids to look up."""
+    less those with no ids to look up or (ids only) that the walk already gave."""
+    artifact_fields = {"artifacts", "artifact_types"} if full_nodes else {"artifact_types"}
+    execution_fields = {"executions", "execution_types"} if full_nodes else {"execution_types"}
     needs = {
-        "artifacts": artifacts and bool(fields & {"artifacts", "artifact_types"}),
-        "executions": executions and bool(fields & {"executions", "execution_types"}),
+        "artifacts": artifacts and bool(fields & artifact_fields),
+        "executions": executions and bool(fields & execution_fields),
         "contexts": (artifacts or executions) and bool(fields & {"contexts", "context_types"}),
         "events": artifacts and executions and "events" in fields,
         "attributions": artifacts and "attributions" in fields,
@@ -276,17 +298,27 @@ def _graph_sql(
 
 
 def _graph_rows_by_table(
-    conn: Connection, artifact_ids: list[int], execution_ids: list[int], fields: set[str]
+    conn: Connection,
+    artifact_ids: list[int],
+    execution_ids: list[int],
+    fields: set[str],
+    full_nodes: bool,
 ) -> _GraphRows:
     """The graph's rows a table at a time, CHUNK ids per statement (big graphs)."""
+
+    def nodes(kind: NodeKind, ids: list[int]) -> list[Any]:
+        if full_nodes or f"{kind.label}_types" in fields:
+            return node_rows(conn, kind, ids)
+        return [(node_id,) for node_id in sorted(ids)]
+
     executions = set(execution_ids)
     attributions = _links(conn, "attribution", "artifact_id", artifact_ids)
     associations = _links(conn, "association", "execution_id", execution_ids)
     context_ids = {c for c, _ in attributions} | {c for c, _ in associations}
     events = event_rows(conn, "artifact_id", artifact_ids) if "events" in fields else []
     return _GraphRows(
-        artifacts=node_rows(conn, ARTIFACT, artifact_ids),
-        executions=node_rows(conn, EXECUTION, execution_ids),
+        artifacts=nodes(ARTIFACT, artifact_ids),
+        executions=nodes(EXECUTION, execution_ids),
         contexts=node_rows(conn, CONTEXT, context_ids),
         events=[(row[0], row[3], row[1]) for row in events if row[3] in executions],
         attributions=attributions,

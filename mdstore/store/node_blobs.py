@@ -72,6 +72,17 @@ def repeated_nodes(number: int, rows: Iterable[Any]) -> bytes:
     return b"".join(parts)
 
 
+def repeated_ids(number: int, rows: Iterable[Any]) -> bytes:
+    """Field ``number`` repeated, one node per ``(id, ...)`` row, holding only its id
+    (a "dehydrated" node, as MLMD's GetLineageSubgraph returns them)."""
+    tag = varint(number << 3 | 2)
+    parts: list[bytes] = []
+    for row in rows:
+        body = b"\x08" + varint(row[0])  # field 1 (id), varint
+        parts += (tag, varint(len(body)), body)
+    return b"".join(parts)
+
+
 def event_blob(event: Any, milliseconds: int) -> bytes:
     """The stored form of an event: its ids, type, path and time."""
     message = type(event)(

@@ -300,6 +300,13 @@ def test_lineage_subgraph_honours_the_field_mask(store: Any) -> None:
     assert not only_artifacts.events
     assert not only_artifacts.executions
     assert not only_artifacts.artifact_types
+    # Full nodes, though the server dehydrates nodes a read_mask names.
+    assert sorted(a.uri for a in only_artifacts.artifacts) == ["d", "m"]
+
+    only_events = store.get_lineage_subgraph(query, ["events", "execution_types"])
+    assert len(only_events.events) == 2
+    assert [t.name for t in only_events.execution_types] == ["Trainer"]
+    assert not only_events.artifacts and not only_events.executions
 
 
 def test_messages_from_another_descriptor_pool_are_accepted(store: Any) -> None:

@@ -501,6 +501,30 @@ def test_subgraph_read_mask_fills_only_named_fields(
             assert len(getattr(graph, field)) == 0, field
 
 
+@pytest.mark.parametrize("mask", [["artifacts"], ["executions", "events"], ["contexts"]])
+def test_subgraph_read_mask_dehydrates_nodes(backend: Any, diamond: Graph, mask: list[str]) -> None:
+    """A read_mask naming node fields gets nodes holding only their ids, as MLMD
+    documents; the ids are those of the full graph."""
+    graph = _subgraph(backend, read_mask=mask, starting_artifacts=_start("in"))
+
+    full = _subgraph(backend, starting_artifacts=_start("in"))
+    for field in set(mask) & {"artifacts", "executions", "contexts"}:
+        nodes = getattr(graph, field)
+        assert [n.id for n in nodes] == [n.id for n in getattr(full, field)], field
+        assert all([f.name for f, _ in n.ListFields()] == ["id"] for n in nodes), field
+
+
+def test_subgraph_types_with_dehydrated_nodes(backend: Any, diamond: Graph) -> None:
+    graph = _subgraph(
+        backend, read_mask=["artifacts", "artifact_types"], starting_artifacts=_start("in")
+    )
+
+    assert {t.id for t in graph.artifact_types} == {
+        a.type_id for a in _subgraph(backend, starting_artifacts=_start("in")).artifacts
+    }
+    assert all(not a.HasField("type_id") for a in graph.artifacts)
+
+
 def test_subgraph_empty_read_mask_fills_everything(backend: Any, diamond: Graph) -> None:
     graph = _subgraph(backend, starting_artifacts=_start("in"))
 
