@@ -306,7 +306,8 @@ def test_lineage_subgraph_honours_the_field_mask(store: Any) -> None:
     only_events = store.get_lineage_subgraph(query, ["events", "execution_types"])
     assert len(only_events.events) == 2
     assert [t.name for t in only_events.execution_types] == ["Trainer"]
-    assert not only_events.artifacts and not only_events.executions
+    assert not only_events.artifacts
+    assert not only_events.executions
 
 
 def test_messages_from_another_descriptor_pool_are_accepted(store: Any) -> None:
