@@ -164,9 +164,7 @@ def build_graph(
     caller: a graph of a few hundred nodes would otherwise spend most of its time
     copying messages.
     """
-    rows = _graph_rows(
-        conn, list(result.artifacts), list(result.executions), fields, full_nodes
-    )
+    rows = _graph_rows(conn, list(result.artifacts), list(result.executions), fields, full_nodes)
     nodes = repeated_nodes if full_nodes else repeated_ids
     # Each encodes one repeated field of LineageGraph, given its number.
     encoders = {
