@@ -6,9 +6,11 @@ artifacts are the ones the side-by-side run ingests.
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 from workload import (  # bench/ is on sys.path: scripts run from it, tests add it
@@ -47,6 +49,7 @@ def run_scale(
     batch: int = 100,
     first: int = 10_000,
     on_point: Callable[[list[dict[str, Any]]], None] | None = None,
+    open_control: Callable[[int], AbstractContextManager[Api]] | None = None,
 ) -> list[dict[str, Any]]:
     """Grows the store to ``top`` artifacts; measures at each checkpoint.
 
@@ -54,6 +57,13 @@ def run_scale(
     batches of the last ``window`` artifacts before it), and upstream lineage at
     20 / 100 hops from the end of a ``chain_len``-execution chain written after
     the first checkpoint.
+
+    With ``open_control`` (a fresh empty store of the same kind for checkpoint
+    ``n``), each window batch alternates with a batch into that control store,
+    filled beforehand as the big store was at the first checkpoint. The control
+    costs the same at every checkpoint except for how fast the machine runs at
+    that moment, so big/control (the median of the pairs' ratios) is the cost
+    relative to the first checkpoint's state with the machine's drift taken out.
     ``on_point`` gets the results so far after each checkpoint.
     """
     ids = put_types(api)
@@ -63,14 +73,21 @@ def run_scale(
     head: list[Any] = []  # the first artifacts: inputs of the chain
     ingested, start_clock, tail = 0, time.perf_counter(), None
     results = []
-    for point in points:
-        window_s: list[float] = []  # per-artifact cost of each batch in the window
-        for artifacts, seconds in ingest(api, ids[DATA_TYPE], ingested, point - ingested, batch):
-            if len(head) < chain_len:
-                head.extend(artifacts)
-            ingested += len(artifacts)
-            if ingested > point - window:
-                window_s.append(seconds / len(artifacts))
+    for number, point in enumerate(points):
+        with _control_batches(open_control, number, points[0], window, batch) as control:
+            window_s: list[float] = []  # per-artifact cost of each batch in the window
+            ratios: list[float] = []  # window batch cost / the control batch's next to it
+            for artifacts, seconds in ingest(
+                api, ids[DATA_TYPE], ingested, point - ingested, batch
+            ):
+                if len(head) < chain_len:
+                    head.extend(artifacts)
+                ingested += len(artifacts)
+                if ingested > point - window:
+                    window_s.append(seconds / len(artifacts))
+                    if control is not None:
+                        control_artifacts, control_s = next(control)
+                        ratios.append(window_s[-1] / (control_s / len(control_artifacts)))
         if tail is None:
             for output, _ in chain(api, ids, head[:chain_len], contexts, chain_len, chain_len):
                 tail = output
@@ -81,12 +98,35 @@ def run_scale(
             "ingest_mean_us_per_artifact": statistics.fmean(window_s) * 1e6,
             "elapsed_s": time.perf_counter() - start_clock,
         }
+        if ratios:
+            entry["ingest_relative_to_control"] = statistics.median(ratios)
         entry.update(_scale_lineage(api, tail.id, repeats))
         results.append(entry)
         progress(f"scale {point}: {entry['ingest_us_per_artifact']:.1f} us/artifact")
         if on_point is not None:
             on_point(results)
     return results
+
+
+@contextlib.contextmanager
+def _control_batches(
+    open_control: Callable[[int], AbstractContextManager[Api]] | None,
+    number: int,
+    first: int,
+    window: int,
+    batch: int,
+) -> Iterator[Iterator[tuple[list[Any], float]] | None]:
+    """The window batches of a fresh control store, filled (untimed) to where the
+    big store's first window began; None without ``open_control``."""
+    if open_control is None:
+        yield None
+        return
+    with open_control(number) as control:
+        types = put_types(control)
+        put_contexts(control, types[CONTEXT_TYPE], 1)
+        for _ in ingest(control, types[DATA_TYPE], 0, first - window, batch):
+            pass
+        yield ingest(control, types[DATA_TYPE], first - window, window, batch)
 
 
 def _scale_lineage(api: Api, artifact_id: int, repeats: int) -> dict[str, Any]:

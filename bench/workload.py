@@ -19,6 +19,7 @@ configuration sees the same data.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -368,6 +369,22 @@ def _read_phase(api: Api, sizes: Sizes, data: list[Any]) -> Row:
     return row
 
 
+@contextlib.contextmanager
+def control_store(kind: str, target: str, number: int) -> Iterator[Api]:
+    """A fresh SQLite store next to ``target`` (a file or a sqlite:/// URL) for the
+    scale run's control batches; removed afterwards."""
+    control = f"{target}.control-{number}"
+    path = control.removeprefix("sqlite:///")
+    api = open_api(kind, control)
+    try:
+        yield api
+    finally:
+        api.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path + suffix)
+
+
 # ------------------------------------------------------------------------ script
 
 
@@ -399,7 +416,12 @@ def main(argv: list[str] | None = None) -> int:
             # Written after every checkpoint, so a run that times out still reports.
             from scale import run_scale  # bench/ is sys.path[0] when run as a script
 
-            points = run_scale(api, args.scale_max, on_point=lambda p: write({"scale": p}))
+            points = run_scale(
+                api,
+                args.scale_max,
+                on_point=lambda p: write({"scale": p}),
+                open_control=lambda n: control_store(args.kind, args.target, n),
+            )
             write({"scale": points, "complete": True})
     finally:
         api.close()

@@ -113,3 +113,31 @@ def test_scale_run_measures_each_checkpoint(
     text = report.render({"scale": {"c": {"points": points}}, "scale_max": 2_000})
     assert "(c) ingest cost per artifact grows" in text
     assert "only measured to 2,000" in text
+
+
+def test_scale_run_with_control_store(
+    workload: ModuleType, scale: ModuleType, report: ModuleType, tmp_path: Path
+) -> None:
+    target = f"sqlite:///{tmp_path / 'scale.db'}"
+    opened: list[int] = []
+
+    def open_control(number: int):  # noqa: ANN202
+        opened.append(number)
+        return workload.control_store("mdstore", target, number)
+
+    api = workload.open_api("mdstore", target)
+    try:
+        points = scale.run_scale(
+            api, 2_000, window=500, chain_len=20, repeats=1, first=1_000, open_control=open_control
+        )
+    finally:
+        api.close()
+
+    assert opened == [0, 1]  # a fresh control store per checkpoint
+    assert sorted(p.name for p in tmp_path.iterdir() if "control" in p.name) == []  # removed
+    assert all(p["ingest_relative_to_control"] > 0 for p in points)
+    results = {"scale": {"c": {"points": points}}, "scale_max": 2_000}
+    assert "against the control" in report.render(results)
+    assert report.ingest_growth(results, "c", report.CONTROLLED)[0] == pytest.approx(
+        points[1]["ingest_relative_to_control"] / points[0]["ingest_relative_to_control"]
+    )
