@@ -57,6 +57,8 @@ demo: install
 
 lint: install
 	$(PY) -m ruff check mdstore client tests examples bench
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) .venv-mlmd .pytest_cache

@@ -112,7 +112,7 @@ def create_server(
 
 
 def _add_services(
-    server: grpc.Server, services: dict[str, dict[str, grpc.RpcMethodHandler]]
+    server: grpc.Server, services: dict[str, dict[str, grpc.RpcMethodHandler[Any, Any]]]
 ) -> None:
     """Registers each service's methods as generic handlers.
 

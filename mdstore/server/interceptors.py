@@ -35,7 +35,8 @@ def _guarded(behaviour: Behaviour, method: str) -> Behaviour:
         except MdstoreError as e:
             context.abort(_status_code(e), e.message)
         except Exception:
-            if context.code() is not None:
+            # grpcio's ServicerContext has code() (experimental API); types-grpcio lacks it.
+            if context.code() is not None:  # type: ignore[attr-defined]
                 raise  # the behaviour already aborted with its own status
             log.exception("unexpected error in %s", method)
             context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
@@ -53,13 +54,15 @@ class ErrorInterceptor(grpc.ServerInterceptor):
     def __init__(self) -> None:
         # method -> (the handler as found, its wrapper). Written by gRPC's one
         # dispatch thread; a lost race would only wrap a handler twice.
-        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+        self._wrapped: dict[
+            str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]
+        ] = {}
 
     def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler  # unknown method, or streaming (health Watch, reflection)

@@ -32,7 +32,7 @@ class MetadataBackend(Protocol):
 
 def _unary(
     behaviour: Callable[[Any, grpc.ServicerContext], Any], request_class: Any, response_class: Any
-) -> grpc.RpcMethodHandler:
+) -> grpc.RpcMethodHandler[Any, Any]:
     serialize = response_class.SerializeToString
 
     def serializer(response: Any) -> bytes:
@@ -65,7 +65,7 @@ class MetadataStoreServicer:
         behaviour.__name__ = method
         return behaviour
 
-    def method_handlers(self) -> dict[str, grpc.RpcMethodHandler]:
+    def method_handlers(self) -> dict[str, grpc.RpcMethodHandler[Any, Any]]:
         """One handler per method of the service (all 52), by method name."""
         return {
             name: _unary(self._behaviour(name), request_class, response_class)
@@ -95,7 +95,7 @@ class MdstoreServicer:
             database_dialect=self._backend.dialect,
         )
 
-    def method_handlers(self) -> dict[str, grpc.RpcMethodHandler]:
+    def method_handlers(self) -> dict[str, grpc.RpcMethodHandler[Any, Any]]:
         """One handler per method of ``mdstore.v1.MdstoreService``, by method name."""
         return {
             name: _unary(getattr(self, name), request_class, response_class)

@@ -153,7 +153,10 @@ def _put_contexts(conn: Connection, contexts: Any, options: Any) -> list[int]:
                 first_new[key] = len(to_put)
             to_put.append(context)
             positions.append([i])
-    put = lambda: put_nodes(conn, CONTEXT, to_put)  # noqa: E731
+
+    def put() -> list[int]:
+        return put_nodes(conn, CONTEXT, to_put)
+
     new_ids = _reusing(put) if options.reuse_context_if_already_exist else put()
     for served, context_id in zip(positions, new_ids, strict=True):
         for i in served:

@@ -36,7 +36,7 @@ def parse(query: str) -> Tree[Token]:
     try:
         return _PARSER.parse(query)
     except UnexpectedCharacters as e:
-        char = query[e.pos_in_stream]
+        char = query[e.pos_in_stream or 0]  # set for this error; lark's own fallback is 0
         what = "Unclosed string literal" if char in "'\"" else f"Illegal input character {char!r}"
         raise query_error(f"Syntax error: {what}", e.line, e.column) from None
     except UnexpectedToken as e:

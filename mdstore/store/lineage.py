@@ -340,7 +340,7 @@ def _whole_hops(rows: Sequence[Any]) -> int:
     SQLite's queue is ordered by hop and PostgreSQL adds a whole hop per
     iteration, so every hop before the last row's is complete.
     """
-    hops = [row[2] for row in rows]
+    hops: list[int] = [row[2] for row in rows]
     if any(a > b for a, b in zip(hops, hops[1:], strict=False)):
         return -1
     return hops[-1] - 1

@@ -77,7 +77,9 @@ def _hops(value: int | None) -> int | None:
 def _starting_ids(conn: Connection, kind: NodeKind, query: str) -> list[int]:
     if not query:
         raise InvalidArgumentError("starting nodes need a filter_query")
-    ids = list(conn.execute(select(kind.table.c.id).where(compile_filter(query, kind))).scalars())
+    ids: list[int] = list(
+        conn.execute(select(kind.table.c.id).where(compile_filter(query, kind))).scalars()
+    )
     if not ids:
         raise NotFoundError("no nodes match the starting filter_query; nothing to trace")
     return ids
@@ -221,8 +223,8 @@ def _graph_rows(
                 buckets[_PARTS.index(part)] = [(node_id,) for node_id in sorted(ids)]
     if parts:
         template, sources = _graph_sql(parts, bool(artifact_ids), bool(execution_ids), arrays)
-        ids = {"a": artifact_ids, "e": execution_ids}
-        lists = [[ids[source]] if arrays else ids[source] for source in sources]
+        by_source = {"a": artifact_ids, "e": execution_ids}
+        lists = [[by_source[source]] if arrays else by_source[source] for source in sources]
         executions = set(execution_ids)
         for tag, first, second, blob in fetch(conn, template, *lists):
             if tag >= _LINKS:

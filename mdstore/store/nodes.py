@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Select, Table, select
 
@@ -71,8 +71,11 @@ CONTEXT = NodeKind(
 NODE_KINDS = (ARTIFACT, EXECUTION, CONTEXT)
 
 
-def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    """Splits ids into lists of at most CHUNK."""
+_T = TypeVar("_T")
+
+
+def chunks(ids: Iterable[_T]) -> Iterable[list[_T]]:
+    """Splits ids (or other keys, such as external ids) into lists of at most CHUNK."""
     items = list(ids)
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]

@@ -220,7 +220,9 @@ def _check_external_id_free(conn: Connection, kind: TypeKind, msg: Any, own_id: 
 def _insert_type(conn: Connection, kind: TypeKind, msg: Any) -> int:
     _check_external_id_free(conn, kind, msg, own_id=-1)
     row = {"kind": kind.kind, "name": msg.name, "version": msg.version, **_columns(kind, msg)}
-    type_id = int(conn.execute(insert(T).values(row)).inserted_primary_key[0])
+    key = conn.execute(insert(T).values(row)).inserted_primary_key
+    assert key is not None  # None only for multi-row inserts
+    type_id = int(key[0])
     _insert_properties(conn, type_id, dict(msg.properties))
     return type_id
 

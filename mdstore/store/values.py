@@ -39,7 +39,7 @@ def value_field(value: Any, owner: str, name: str, declared: bool = False) -> st
     Raises:
         InvalidArgumentError: the Value holds nothing (MLMD crashes on this).
     """
-    field = value.WhichOneof("value")
+    field: str | None = value.WhichOneof("value")
     if field is None:
         # MLMD's wording first: clients match on "Found unmatched property type".
         prefix = "Found unmatched property type" if declared else "Found empty custom property"
