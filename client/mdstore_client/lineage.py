@@ -132,7 +132,7 @@ def _basename(uri: str | None) -> str:
 def _with_properties(
     head: str, properties: dict[str, Any], names: tuple[str, ...] | None, limit: int
 ) -> str:
-    shown = []
+    shown: list[str] = []
     for name in names if names is not None else sorted(properties):
         value = properties.get(name)
         if value is None or isinstance(value, dict) or len(shown) >= limit:

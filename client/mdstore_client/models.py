@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -184,7 +184,7 @@ class Execution(Node):
 class Context(Node):
     """A group of artifacts and executions (a pipeline, one run of it...)."""
 
-    name: str = Field(min_length=1)  # type: ignore[assignment]
+    name: str = Field(min_length=1)
 
 
 class Event(BaseModel):
@@ -216,7 +216,10 @@ class ServerInfo(BaseModel):
     database_dialect: str
 
 
-def build(model: type[Any], what: str, **fields: Any) -> Any:
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def build(model: type[_M], what: str, **fields: Any) -> _M:
     """Builds a model; a pydantic ValidationError becomes an InvalidArgumentError.
 
     Args:

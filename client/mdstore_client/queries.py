@@ -205,7 +205,9 @@ class Queries:
         return self._one(CONTEXT, key, name)  # type: ignore[no-any-return]
 
     def _one(self, kind: Kind, key: int | str, name: str | None) -> Any:
-        if isinstance(key, int) and not isinstance(key, bool):
+        if isinstance(key, bool):  # an int to Python, but never meant as an id
+            raise InvalidArgumentError(f"look a {kind.label} up by id, or by type and name")
+        if isinstance(key, int):
             found = self.by_ids(kind, [key])
             if not found:
                 raise NotFoundError(f"no {kind.label} with id {key}")

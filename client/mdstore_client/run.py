@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from mdstore.errors import InvalidArgumentError, MdstoreError, NotFoundError
 from mdstore.wire import mlmd
@@ -167,7 +167,7 @@ class Run:
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         traceback: TracebackType | None,
-    ) -> bool:
+    ) -> Literal[False]:
         if exc is None:
             self._commit(ExecutionState.COMPLETE)
             return False

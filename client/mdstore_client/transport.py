@@ -152,7 +152,7 @@ class GrpcTransport:
             for service in (MLMD_SERVICE, MDSTORE_SERVICE)
             for name, request_class, response_class in service_methods(service)
         }
-        self._stubs: dict[str, grpc.UnaryUnaryMultiCallable] = {}
+        self._stubs: dict[str, grpc.UnaryUnaryMultiCallable[Any, Any]] = {}
 
     def call(self, method: str, request: Any) -> Any:
         """Runs ``method``; retries ABORTED/UNAVAILABLE as the policy allows.
@@ -175,7 +175,7 @@ class GrpcTransport:
     def close(self) -> None:
         self._channel.close()
 
-    def _stub(self, method: str) -> grpc.UnaryUnaryMultiCallable:
+    def _stub(self, method: str) -> grpc.UnaryUnaryMultiCallable[Any, Any]:
         stub = self._stubs.get(method)
         if stub is None:
             if method not in self._methods:
@@ -201,13 +201,15 @@ class GrpcTransport:
         return exception_from_code(code)(message)
 
 
+# A failed call raises an RpcError that is also a grpc.Call (code(), details()); the
+# stubs declare the two apart, hence getattr over isinstance.
 def _code_name(e: grpc.RpcError) -> str:
-    code = e.code() if isinstance(e, grpc.Call) else None
+    code: grpc.StatusCode | None = getattr(e, "code", lambda: None)()
     return code.name if code is not None else "UNKNOWN"
 
 
 def _details(e: grpc.RpcError) -> str:
-    details = e.details() if isinstance(e, grpc.Call) else None
+    details: str | None = getattr(e, "details", lambda: None)()
     return details or _code_name(e)
 
 

@@ -110,7 +110,8 @@ def normalize(value: Any) -> PropertyValue:
             raise ValueError(f"{value!r} is not a finite number")
         return value
     if isinstance(value, Mapping):
-        return _check_json(dict(value), "")
+        struct: dict[str, Any] = _check_json(dict(value), "")
+        return struct
     kind = "None" if value is None else type(value).__name__
     raise ValueError(
         f"a {kind} is not a property value; use int, float, str, bool or dict (a JSON object)"

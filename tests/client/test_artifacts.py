@@ -103,6 +103,14 @@ def test_not_found_lookups(declared: Client) -> None:
         declared.artifact("Dataset", "nope")
 
 
+def test_bool_is_not_an_id_or_a_type(declared: Client) -> None:
+    # bool is an int to Python; True must not look up artifact 1 or a type named True.
+    with pytest.raises(InvalidArgumentError, match="by id, or by type and name"):
+        declared.artifact(True)
+    with pytest.raises(InvalidArgumentError, match="by id, or by type and name"):
+        declared.execution(False, "nightly")
+
+
 def _datasets(client: Client, count: int) -> list[Artifact]:
     return [
         client.put_artifact(
