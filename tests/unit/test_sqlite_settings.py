@@ -1,0 +1,68 @@
+"""Every pooled SQLite connection gets mdstore's settings, and the pool hands back
+the connection used last (its caches are the warm ones)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from mdstore.store import engine as engine_module
+from mdstore.store.engine import create_db_engine
+
+EXPECTED = {
+    "journal_mode": "wal",
+    "synchronous": 1,  # NORMAL
+    "foreign_keys": 1,
+    "mmap_size": engine_module.SQLITE_MMAP_BYTES,
+    "wal_autocheckpoint": engine_module.SQLITE_WAL_AUTOCHECKPOINT_PAGES,
+    "journal_size_limit": engine_module.SQLITE_WAL_LIMIT_BYTES,
+}
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'settings.db'}", pool_size=3)
+    yield engine
+    engine.dispose()
+
+
+def _pragmas(dbapi_connection: object) -> dict[str, object]:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    return {name: cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in EXPECTED}
+
+
+def test_each_pooled_connection_has_the_settings(engine: Engine) -> None:
+    held = [engine.raw_connection() for _ in range(3)]  # three distinct connections
+    try:
+        for connection in held:
+            assert _pragmas(connection.dbapi_connection) == EXPECTED
+    finally:
+        for connection in held:
+            connection.close()
+
+
+def test_the_pool_reuses_the_connection_returned_last(engine: Engine) -> None:
+    first, second = engine.raw_connection(), engine.raw_connection()
+    last_returned = second.dbapi_connection
+    first.close()
+    second.close()  # returned last: a LIFO pool hands it out next
+
+    again = engine.raw_connection()
+    try:
+        assert again.dbapi_connection is last_returned
+    finally:
+        again.close()
+
+
+def test_an_in_memory_database_has_no_file_settings() -> None:
+    engine = create_db_engine("sqlite://")
+    try:
+        with engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "memory"
+            assert cursor.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    finally:
+        engine.dispose()
