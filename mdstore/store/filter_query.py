@@ -65,7 +65,7 @@ from mdstore.errors import InvalidArgumentError
 from mdstore.store import filter_text
 from mdstore.store.filter_enums import ENUM_WORDS, EnumPredicates, enum_words
 from mdstore.store.filter_literals import decode_string, parse_int, split_path
-from mdstore.store.filter_sql import BOOL, DOUBLE, INT, STRING, Names, UnknownName
+from mdstore.store.filter_sql import AFTER_ID, BOOL, DOUBLE, INT, STRING, Names, UnknownName
 from mdstore.store.filter_syntax import parse, query_error
 from mdstore.store.filter_values import (
     FUNCTIONS,
@@ -80,26 +80,30 @@ from mdstore.store.filter_values import (
 )
 from mdstore.store.nodes import NODE_KINDS, NodeKind
 
-__all__ = ["MAX_DEPTH", "MAX_LITERALS", "compile_filter", "decode_string", "parse_int"]
+__all__ = ["AFTER_ID", "MAX_DEPTH", "MAX_LITERALS", "compile_filter", "decode_string", "parse_int"]
 
 # Deeper expressions are refused: SQL compilers recurse once per level.
 MAX_DEPTH = 48
 # More literals are refused: each is a bound parameter, and backends cap those.
 MAX_LITERALS = 4000
-# Distinct (query, node kind) pairs whose compiled expression is kept. The same
-# expression object each time also lets SQLAlchemy reuse its compiled SQL.
+# Distinct (query, node kind, after) triples whose compiled expression is kept. The
+# same expression object each time also lets SQLAlchemy reuse its compiled SQL.
 CACHE_SIZE = 1024
 
 
-def compile_filter(query: str, kind: NodeKind) -> ColumnElement[bool]:
+def compile_filter(query: str, kind: NodeKind, after: str | None = None) -> ColumnElement[bool]:
     """Compiles a filter query into a boolean expression over ``kind.table``.
 
-    Compiled once per (query, kind) and cached; a query that fails raises again on
-    every call (failures are not cached).
+    Compiled once per (query, kind, after) and cached; a query that fails raises
+    again on every call (failures are not cached).
 
     Args:
         query: the ``ListOperationOptions.filter_query`` text.
         kind: the node kind being listed (ARTIFACT, EXECUTION or CONTEXT).
+        after: for a page in ascending (descending) id order that starts after a
+            given id, ``">"`` (``"<"``): subqueries then skip the nodes before it,
+            and the statement must bind ``AFTER_ID`` to that id. The caller still
+            applies its own keyset condition; this only saves work.
 
     Returns:
         An expression for ``.where()``; it correlates with ``kind.table``. Literals
@@ -108,18 +112,21 @@ def compile_filter(query: str, kind: NodeKind) -> ColumnElement[bool]:
     Raises:
         InvalidArgumentError: a syntax error (with its line and column), an unknown
             name, or operands of the wrong type.
+        ValueError: ``after`` is none of ``">"``, ``"<"`` and None (a caller's bug).
     """
-    return _compile(query, kind.label)
+    if after not in (None, ">", "<"):
+        raise ValueError(f"after must be '>', '<' or None, not {after!r}")
+    return _compile(query, kind.label, after)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
-def _compile(query: str, label: str) -> ColumnElement[bool]:
+def _compile(query: str, label: str, after: str | None) -> ColumnElement[bool]:
     kind = next(k for k in NODE_KINDS if k.label == label)
     try:
         query.encode("utf-8")
     except UnicodeEncodeError as e:
         raise InvalidArgumentError("Invalid `filter_query`: it is not valid UTF-8") from e
-    return _Compiler(kind, query).compile(parse(query))
+    return _Compiler(kind, query, after).compile(parse(query))
 
 
 def semijoin(keys: set[Key], members: list[Value]) -> bool:
@@ -130,8 +137,8 @@ def semijoin(keys: set[Key], members: list[Value]) -> bool:
     mentions the node's own columns, which would correlate it. Without an index the
     subquery reads every row of its scopes, on every page, where the correlated
     EXISTS probes only the nodes the scan reaches before the page is full. Even
-    with one, each page reads every match: a filter matching thousands of nodes,
-    listed page by page, costs more this way than with EXISTS.
+    with one, a page reads every match it could hold: in id order, the matches
+    after the page's start (``compile_filter``'s ``after``); in time order, all.
     """
     if any(m.own for m in members):
         return False
@@ -141,10 +148,10 @@ def semijoin(keys: set[Key], members: list[Value]) -> bool:
 class _Compiler(EnumPredicates):
     """Turns one parse tree into a typed SQL expression; one instance per query."""
 
-    def __init__(self, kind: NodeKind, query: str) -> None:
+    def __init__(self, kind: NodeKind, query: str, after: str | None) -> None:
         self.kind = kind
         self.query = query
-        self.names = Names(kind)
+        self.names = Names(kind, after)
         self.literals = 0
         self.level = 0  # recursion depth, bounded before Python's own limit is reached
 
@@ -259,7 +266,7 @@ class _Compiler(EnumPredicates):
             sql = filter_text.text_compare(lhs.sql, operator, rhs.sql)
         else:
             sql = OPERATORS[operator](lhs.sql, rhs.sql)
-        narrows = frozenset()
+        narrows: frozenset[Key] = frozenset()
         if operator in SEARCH_OPERATORS:
             narrows = narrowed(lhs, rhs) | narrowed(rhs, lhs)
         return combine(sql, BOOL, [lhs, rhs], narrows)
@@ -321,7 +328,9 @@ class _Compiler(EnumPredicates):
 
     def on_sign(self, node: Tree[Token], sign: Token, operand: Any) -> Value:
         if sign.value == "-" and isinstance(operand, Tree) and operand.data == "int_":
-            return self.int_literal(operand.children[0], negative=True)
+            digits = operand.children[0]
+            assert isinstance(digits, Token)  # the grammar's int_ holds one INT token
+            return self.int_literal(digits, negative=True)
         value = self.typed(operand, (INT, DOUBLE), f"operator unary {sign.value}")
         return value if sign.value == "+" else combine(-value.sql, value.type, [value])
 

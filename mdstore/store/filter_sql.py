@@ -16,6 +16,10 @@ forms (``node.id`` is never NULL, and neither is an anchor):
 
 ``searchable`` tells the compiler which fields an index can search by, from the
 indexes schema.py declares, so it can pick the form (filter_query.semijoin).
+
+The semi-join's subquery is read whole, so on a page in id order past a keyset
+bound it keeps only the anchors past the bound (``Names.after``): a deep page then
+reads the matches after it, not every match. The caller binds ``AFTER_ID``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     UniqueConstraint,
+    bindparam,
     exists,
     literal,
     select,
@@ -40,6 +45,8 @@ from mdstore.store.filter_text import text_compare
 from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind
 
 INT, DOUBLE, STRING, BOOL = "INT64", "DOUBLE", "STRING", "BOOL"
+# The bound parameter holding the id a page in id order starts after.
+AFTER_ID = "filter_after_id"
 
 _COMMON = {
     "id": INT,
@@ -109,10 +116,16 @@ class Scope:
 
 
 class Names:
-    """Resolves the names of one query against one node kind, scope by scope."""
+    """Resolves the names of one query against one node kind, scope by scope.
 
-    def __init__(self, kind: NodeKind) -> None:
+    ``after`` is ``">"`` (``"<"``) when the query lists nodes in ascending
+    (descending) id order after the id bound to ``AFTER_ID``; semi-joins then keep
+    only the anchors past it. The listing's own keyset condition must still apply.
+    """
+
+    def __init__(self, kind: NodeKind, after: str | None = None) -> None:
         self.kind = kind
+        self.after = after
         self.scopes: dict[tuple[Any, ...], Scope] = {}
 
     def attribute(self, name: str) -> Reference:
@@ -191,6 +204,10 @@ class Names:
             for scope in scopes[1:]:  # every row chosen belongs to the same node
                 joined = joined.join(scope.froms, scope.anchor == first.anchor)
             where = [f for s in scopes for f in s.filters] + conditions
+            if self.after is not None:
+                # Rows before the page cannot be on it: don't materialise them.
+                bound = bindparam(AFTER_ID, type_=first.anchor.type)
+                where.append(first.anchor > bound if self.after == ">" else first.anchor < bound)
             return node_id.in_(select(first.anchor).select_from(joined).where(*where))
         joined = first.froms
         for scope in scopes[1:]:

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, and_, select, true
 
 from mdstore.errors import NotFoundError
 from mdstore.store import paging, schema
-from mdstore.store.filter_query import compile_filter
+from mdstore.store.filter_query import AFTER_ID, compile_filter
 from mdstore.store.node_blobs import repeated_nodes
 from mdstore.store.node_writes import put_nodes
 from mdstore.store.nodes import (
@@ -43,9 +43,12 @@ def list_nodes(
     """One page of nodes matching ``where`` as the request's response message."""
     options = request.options if request.HasField("options") else None
     page = paging.parse(options, kind.table)
+    keyset = paging.id_keyset(page)
+    params = {} if keyset is None else {AFTER_ID: keyset[1]}
     if options is not None and options.filter_query:
-        where = and_(where, compile_filter(options.filter_query, kind))
-    rows = conn.execute(paging.apply(node_query(kind).where(where), page)).all()
+        after = None if keyset is None else keyset[0]
+        where = and_(where, compile_filter(options.filter_query, kind, after))
+    rows = conn.execute(paging.apply(node_query(kind).where(where), page), params).all()
     rows, token = paging.finish(list(rows), page, lambda r: r._mapping[page.order_column])
     return nodes_response(request, kind, rows, next_page_token=token)
 

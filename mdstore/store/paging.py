@@ -72,11 +72,23 @@ def apply(query: Select[Any], page: Page) -> Select[Any]:
     return query
 
 
+def id_keyset(page: Page) -> tuple[str, int] | None:
+    """``(">" or "<", last id)`` for a page in id order after a token, else None.
+
+    What ``compile_filter``'s ``after`` and its ``AFTER_ID`` parameter take. In a
+    time order the keyset is on a column subqueries do not have, so there is none.
+    """
+    if page.after is None or page.order_column is not page.id_column:
+        return None
+    return (">" if page.ascending else "<", page.after[1])
+
+
 def _after(
     order: Any, ident: Any, ascending: bool, value: int, last_id: int
 ) -> ColumnElement[bool]:
     if order is ident:
-        return ident > last_id if ascending else ident < last_id
+        bound: ColumnElement[bool] = ident > last_id if ascending else ident < last_id
+        return bound
     if ascending:
         return or_(order > value, and_(order == value, ident > last_id))
     return or_(order < value, and_(order == value, ident < last_id))

@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from mdstore.errors import FailedPreconditionError
 from mdstore.store.engine import create_db_engine
-from mdstore.store.migrate import current_revision, ensure_current, head_revision, upgrade
+from mdstore.store.migrate import (
+    alembic_config,
+    current_revision,
+    ensure_current,
+    head_revision,
+    upgrade,
+)
 from mdstore.store.schema import STRING_INDEX_DIALECTS, created_on, metadata
 from tests.conftest import BACKENDS
 
@@ -59,9 +66,9 @@ def test_upgrade_head_matches_schema_metadata(empty_engine: Engine) -> None:
 def test_string_values_are_indexed_except_on_postgresql(empty_engine: Engine) -> None:
     upgrade(empty_engine)
 
-    names = {i["name"] for i in inspect(empty_engine).get_indexes("artifact_property")}
+    indexes = inspect(empty_engine).get_indexes("artifact_property")
     expected = empty_engine.dialect.name in STRING_INDEX_DIALECTS
-    assert ("ix_artifact_property_name_is_custom_property_string_value" in names) is expected
+    assert any("string_value" in i["column_names"] for i in indexes) is expected
     # PostgreSQL has no such index because a btree entry could not hold this.
     long_string = "x" * 20_000
     with empty_engine.begin() as conn:
@@ -84,6 +91,43 @@ def test_string_values_are_indexed_except_on_postgresql(empty_engine: Engine) ->
             {"s": long_string},
         ).all()
     assert found == [(1,)]
+
+
+def _value_columns(engine: Engine) -> list[str]:
+    columns = ["int_value", "double_value"]
+    return columns + ["string_value"] if engine.dialect.name in STRING_INDEX_DIALECTS else columns
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as conn:
+        config = alembic_config(engine)
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+
+
+def test_value_indexes_end_with_the_node_id_on_sqlite_only(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+
+    found = sorted(
+        i["column_names"] for i in inspect(empty_engine).get_indexes("execution_property")
+    )
+    tail = ["execution_id"] if empty_engine.dialect.name == "sqlite" else []
+    values = sorted(_value_columns(empty_engine))
+    assert found == [["name", "is_custom_property", v, *tail] for v in values]
+
+
+def test_downgrade_to_0003_restores_its_value_indexes(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+
+    _downgrade(empty_engine, "0003")
+
+    names = {i["name"] for i in inspect(empty_engine).get_indexes("context_property")}
+    expected = {
+        f"ix_context_property_name_is_custom_property_{v}" for v in _value_columns(empty_engine)
+    }
+    assert names == expected
+    upgrade(empty_engine)
+    assert _diff(empty_engine) == []
 
 
 def test_upgrade_twice_is_a_no_op(empty_engine: Engine) -> None:

@@ -1,11 +1,15 @@
 """Alembic environment: runs on the connection ``mdstore.store.migrate`` passes in."""
 
+from typing import Any
+
 from alembic import context
 
 from mdstore.store.schema import created_on, metadata
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """Leaves out of autogenerate the indexes schema.py does not create on this dialect."""
     if type_ == "index" and not reflected:
         return created_on(obj, context.get_bind().dialect.name)
