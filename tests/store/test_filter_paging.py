@@ -18,6 +18,7 @@ from sqlalchemy import Engine, Select, event
 
 from mdstore.store.filter_query import AFTER_ID
 from mdstore.wire import mlmd
+from tests.listing import artifact_page, in_subqueries, list_options
 from tests.store.conftest import INT
 
 CREATE_TIME, ID = 1, 3
@@ -73,24 +74,10 @@ def artifacts(backend: Any, store: Any) -> dict[int, Any]:
     return {i: by_id[artifact_id] for i, artifact_id in made.items()}
 
 
-def _options(query: str, field: int, asc: bool, size: int, token: str = "") -> Any:
-    options = mlmd.ListOperationOptions(
-        max_result_size=size, filter_query=query, next_page_token=token
-    )
-    options.order_by_field.field = field
-    options.order_by_field.is_asc = asc
-    return options
-
-
-def _page(backend: Any, options: Any) -> tuple[list[int], str]:
-    response = backend.call("GetArtifacts", mlmd.GetArtifactsRequest(options=options))
-    return [a.id for a in response.artifacts], response.next_page_token
-
-
 def _all_pages(backend: Any, query: str, field: int, asc: bool, size: int) -> list[list[int]]:
     pages, token = [], ""
     while True:
-        ids, token = _page(backend, _options(query, field, asc, size, token))
+        ids, token = artifact_page(backend, list_options(field, asc, size, token, query=query))
         pages.append(ids)
         if not token:
             return pages
@@ -137,31 +124,18 @@ def _listings(engine: Engine) -> Iterator[list[tuple[str, dict[str, Any]]]]:
         event.remove(engine, "before_execute", record)
 
 
-def _subqueries(sql: str) -> list[str]:
-    """The text of each ``IN (SELECT ...)`` in ``sql``, up to its closing parenthesis."""
-    found = []
-    for match in re.finditer(r" IN \(SELECT", sql):
-        depth, start = 0, match.start() + 4
-        for end in range(start, len(sql)):
-            depth += {"(": 1, ")": -1}.get(sql[end], 0)
-            if depth == 0:
-                found.append(sql[start : end + 1])
-                break
-    return found
-
-
 @pytest.mark.parametrize(("asc", "sign"), [(True, ">"), (False, "<")])
 def test_page_two_in_id_order_bounds_each_subquery_by_the_token(
     backend: Any, artifacts: dict[int, Any], asc: bool, sign: str
 ) -> None:
     query = "custom_properties.owner.string_value = 'wide' AND contexts_c.name = 'ctx'"
-    first, token = _page(backend, _options(query, ID, asc, 7))
+    first, token = artifact_page(backend, list_options(ID, asc, 7, query=query))
 
     with _listings(backend.engine) as listings:
-        _page(backend, _options(query, ID, asc, 7, token))
+        artifact_page(backend, list_options(ID, asc, 7, token, query=query))
 
     [(sql, params)] = [(s, p) for s, p in listings if "FROM artifact" in s]
-    subqueries = _subqueries(sql)
+    subqueries = in_subqueries(sql)
     assert len(subqueries) == 2
     for subquery in subqueries:
         assert re.search(rf"\w+\.artifact_id {sign} :{AFTER_ID}\)$", subquery), subquery
@@ -173,12 +147,14 @@ def test_first_pages_and_time_orders_leave_the_subquery_whole(
     backend: Any, artifacts: dict[int, Any], field: int, token: bool
 ) -> None:
     query = "custom_properties.owner.string_value = 'wide'"
-    next_token = _page(backend, _options(query, field, True, 7))[1] if token else ""
+    next_token = (
+        artifact_page(backend, list_options(field, True, 7, query=query))[1] if token else ""
+    )
 
     with _listings(backend.engine) as listings:
-        _page(backend, _options(query, field, True, 7, next_token))
+        artifact_page(backend, list_options(field, True, 7, next_token, query=query))
 
     [(sql, params)] = [(s, p) for s, p in listings if "FROM artifact" in s]
-    assert len(_subqueries(sql)) == 1
+    assert len(in_subqueries(sql)) == 1
     assert AFTER_ID not in sql
     assert AFTER_ID not in params

@@ -13,6 +13,7 @@ import pytest
 
 from mdstore.errors import InvalidArgumentError
 from mdstore.wire import mlmd
+from tests.listing import artifact_page, list_options
 
 CREATE_TIME, LAST_UPDATE_TIME, ID = 1, 2, 3
 ROWS = 1000
@@ -66,15 +67,10 @@ def _expected(artifacts: list[Any], field: int, asc: bool) -> list[int]:
 
 
 def _options(field: int, asc: bool, size: int = PAGE, token: str = "") -> Any:
-    options = mlmd.ListOperationOptions(max_result_size=size, next_page_token=token)
-    options.order_by_field.field = field
-    options.order_by_field.is_asc = asc
-    return options
+    return list_options(field, asc, size, token)
 
 
-def _page(backend: Any, options: Any) -> tuple[list[int], str]:
-    response = backend.call("GetArtifacts", mlmd.GetArtifactsRequest(options=options))
-    return [a.id for a in response.artifacts], response.next_page_token
+_page = artifact_page
 
 
 @pytest.mark.parametrize(("field", "asc"), ORDERS)

@@ -31,6 +31,7 @@ from mdstore.store.metadata_store import MetadataStore
 from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind
 from mdstore.wire import mlmd
 from tests.compat import filter_cases
+from tests.listing import in_subqueries
 
 KINDS = {"artifact": ARTIFACT, "execution": EXECUTION, "context": CONTEXT}
 
@@ -143,22 +144,9 @@ def test_string_values_are_a_semi_join_only_with_an_index() -> None:
     assert _form(_sql(query)) == ("IN" if "string_value" in indexed else "EXISTS")
 
 
-def _subqueries(sql: str) -> list[str]:
-    """The text of each ``IN (SELECT ...)`` in ``sql``, up to its closing parenthesis."""
-    found = []
-    for match in re.finditer(r" IN \(SELECT", sql):
-        depth, start = 0, match.start() + 4
-        for end in range(start, len(sql)):
-            depth += {"(": 1, ")": -1}.get(sql[end], 0)
-            if depth == 0:
-                found.append(sql[start : end + 1])
-                break
-    return found
-
-
 def test_each_group_gets_its_own_subquery_and_the_semi_join_is_not_correlated() -> None:
     sql = _sql("contexts_a.name = 'x' AND contexts_a.type = 'y' AND contexts_b.id = 1 AND id > 0")
-    subqueries = _subqueries(sql)
+    subqueries = in_subqueries(sql)
     assert len(subqueries) == 2
     assert "JOIN" not in sql.split("WHERE", 1)[0]
     for subquery in subqueries:
@@ -167,7 +155,7 @@ def test_each_group_gets_its_own_subquery_and_the_semi_join_is_not_correlated() 
 
 def test_a_group_over_two_scopes_ties_them_to_one_node() -> None:
     query = "properties.a.int_value = 1 AND (properties.a.int_value > 0 OR properties.b.bool_value)"
-    (subquery,) = _subqueries(_sql(query))
+    (subquery,) = in_subqueries(_sql(query))
     assert "artifact_property_2.artifact_id = artifact_property_1.artifact_id" in subquery
 
 

@@ -26,33 +26,27 @@ NODES = ("artifact", "execution", "context")
 VALUES = ("int_value", "double_value", "string_value")
 
 
-def _applies() -> bool:
-    return op.get_bind().dialect.name == "sqlite"
-
-
 def upgrade() -> None:
-    if not _applies():
-        return
-    for node in NODES:
-        table = f"{node}_property"
-        for value in VALUES:
-            op.create_index(
-                op.f(f"ix_{table}_name_{value}_{node}_id"),
-                table,
-                ["name", "is_custom_property", value, f"{node}_id"],
-            )
-            op.drop_index(op.f(f"ix_{table}_name_is_custom_property_{value}"), table_name=table)
+    _swap(with_node_id=True)
 
 
 def downgrade() -> None:
-    if not _applies():
+    _swap(with_node_id=False)
+
+
+def _swap(with_node_id: bool) -> None:
+    """Creates each value index in its new form, then drops the old form."""
+    if op.get_bind().dialect.name != "sqlite":
         return
     for node in NODES:
         table = f"{node}_property"
         for value in VALUES:
-            op.create_index(
-                op.f(f"ix_{table}_name_is_custom_property_{value}"),
-                table,
-                ["name", "is_custom_property", value],
-            )
-            op.drop_index(op.f(f"ix_{table}_name_{value}_{node}_id"), table_name=table)
+            long_name = f"ix_{table}_name_{value}_{node}_id"
+            short_name = f"ix_{table}_name_is_custom_property_{value}"
+            columns = ["name", "is_custom_property", value]
+            if with_node_id:
+                op.create_index(op.f(long_name), table, [*columns, f"{node}_id"])
+                op.drop_index(op.f(short_name), table_name=table)
+            else:
+                op.create_index(op.f(short_name), table, columns)
+                op.drop_index(op.f(long_name), table_name=table)
