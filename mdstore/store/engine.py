@@ -84,6 +84,9 @@ def create_db_engine(url: str, pool_size: int = 10) -> Engine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
+        # As on SQLite: the connection used last (its prepared statements and the
+        # server's caches for it are warm) serves the next call.
+        pool_use_lifo=True,
         pool_pre_ping=True,
         pool_recycle=3600,
         isolation_level="READ COMMITTED",

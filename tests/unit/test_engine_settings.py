@@ -1,4 +1,4 @@
-"""Every pooled SQLite connection gets mdstore's settings, and the pool hands back
+"""Every pooled SQLite connection gets mdstore's settings, and every pool hands back
 the connection used last (its caches are the warm ones)."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from mdstore.store import engine as engine_module
 from mdstore.store.engine import create_db_engine
+from tests.conftest import BACKENDS, admin_url
 
 EXPECTED = {
     "journal_mode": "wal",
@@ -44,7 +45,17 @@ def test_each_pooled_connection_has_the_settings(engine: Engine) -> None:
             connection.close()
 
 
-def test_the_pool_reuses_the_connection_returned_last(engine: Engine) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_pool_reuses_the_connection_returned_last(backend: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'lifo.db'}" if backend == "sqlite" else admin_url(backend)
+    engine = create_db_engine(url, pool_size=3)
+    try:
+        _check_lifo(engine)
+    finally:
+        engine.dispose()
+
+
+def _check_lifo(engine: Engine) -> None:
     first, second = engine.raw_connection(), engine.raw_connection()
     last_returned = second.dbapi_connection
     first.close()
