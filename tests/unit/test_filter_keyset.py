@@ -28,7 +28,8 @@ from mdstore.store.metadata_store import MetadataStore
 from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind
 from mdstore.wire import mlmd
 from tests.compat import filter_cases
-from tests.unit.test_filter_speedups import _queries, _subqueries
+from tests.listing import in_subqueries
+from tests.unit.test_filter_speedups import _queries
 
 CREATE_TIME, ID = 1, 3
 KINDS = {"artifact": ARTIFACT, "context": CONTEXT}
@@ -41,7 +42,7 @@ def _sql(query: str, after: str | None, kind: NodeKind = ARTIFACT) -> str:
 @pytest.mark.parametrize("after", [">", "<"])
 def test_each_semi_join_is_bounded(after: str) -> None:
     query = "properties.size.int_value < 3 AND contexts_a.name = 'x' AND uri = 'u'"
-    subqueries = _subqueries(_sql(query, after))
+    subqueries = in_subqueries(_sql(query, after))
 
     assert len(subqueries) == 2
     for subquery in subqueries:
@@ -50,7 +51,7 @@ def test_each_semi_join_is_bounded(after: str) -> None:
 
 def test_a_semi_join_over_two_scopes_is_bounded_once() -> None:
     query = "properties.a.int_value = 1 AND (properties.a.int_value > 0 OR properties.b.bool_value)"
-    [subquery] = _subqueries(_sql(query, ">"))
+    [subquery] = in_subqueries(_sql(query, ">"))
 
     assert subquery.count(AFTER_ID) == 1
 
