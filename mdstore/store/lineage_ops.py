@@ -166,12 +166,17 @@ def build_graph(
     caller: a graph of a few hundred nodes would otherwise spend most of its time
     copying messages.
     """
-    rows = _graph_rows(conn, list(result.artifacts), list(result.executions), fields, full_nodes)
+    # Ids only: the walk has the artifact and execution ids, so their rows are read
+    # only when their types are asked for.
+    read = fields if full_nodes else fields - {"artifacts", "executions"}
+    rows = _graph_rows(conn, list(result.artifacts), list(result.executions), read)
     nodes = repeated_nodes if full_nodes else repeated_ids
+    artifacts = rows.artifacts if full_nodes else [(i,) for i in sorted(result.artifacts)]
+    executions = rows.executions if full_nodes else [(i,) for i in sorted(result.executions)]
     # Each encodes one repeated field of LineageGraph, given its number.
     encoders = {
-        "artifacts": lambda n: nodes(n, rows.artifacts),
-        "executions": lambda n: nodes(n, rows.executions),
+        "artifacts": lambda n: nodes(n, artifacts),
+        "executions": lambda n: nodes(n, executions),
         "contexts": lambda n: nodes(n, rows.contexts),
         "artifact_types": lambda n: repeated(n, _types_of(conn, ARTIFACT, rows.artifacts)),
         "execution_types": lambda n: repeated(n, _types_of(conn, EXECUTION, rows.executions)),
@@ -203,24 +208,15 @@ class _GraphRows:
 
 
 def _graph_rows(
-    conn: Connection,
-    artifact_ids: list[int],
-    execution_ids: list[int],
-    fields: set[str],
-    full_nodes: bool = True,
+    conn: Connection, artifact_ids: list[int], execution_ids: list[int], fields: set[str]
 ) -> _GraphRows:
-    """The whole graph in one statement (each is a round trip on a server backend),
-    or one per table when an id list is too long to bind. Without ``full_nodes``
-    (and types), artifact and execution rows are ``(id,)``: the walk has the ids."""
+    """The rows the graph's ``fields`` need, in one statement (each is a round trip
+    on a server backend), or one per table when an id list is too long to bind."""
     arrays = conn.dialect.name == "postgresql"
     if not arrays and (len(artifact_ids) > CHUNK or len(execution_ids) > CHUNK):
-        return _graph_rows_by_table(conn, artifact_ids, execution_ids, fields, full_nodes)
+        return _graph_rows_by_table(conn, artifact_ids, execution_ids, fields)
     buckets: list[list[Any]] = [[] for _ in _PARTS]
-    parts = _parts_for(fields, bool(artifact_ids), bool(execution_ids), full_nodes)
-    if not full_nodes:
-        for part, ids in (("artifacts", artifact_ids), ("executions", execution_ids)):
-            if part in fields and part not in parts:
-                buckets[_PARTS.index(part)] = [(node_id,) for node_id in sorted(ids)]
+    parts = _parts_for(fields, bool(artifact_ids), bool(execution_ids))
     if parts:
         template, sources = _graph_sql(parts, bool(artifact_ids), bool(execution_ids), arrays)
         by_source = {"a": artifact_ids, "e": execution_ids}
@@ -257,6 +253,11 @@ _PART_SQL = {
     "associations": "SELECT 5, context_id, execution_id, NULL FROM association"
     " WHERE execution_id {e}",
 }
+# The fields whose encoding needs a kind's node rows (types need their type ids).
+_NODE_FIELDS = {
+    "artifacts": {"artifacts", "artifact_types"},
+    "executions": {"executions", "execution_types"},
+}
 # The contexts of the graph: those its artifacts and executions are linked to (an
 # OR of two IN subqueries: MariaDB runs an IN over a UNION twice as slowly).
 _CONTEXT_IDS = {
@@ -265,16 +266,12 @@ _CONTEXT_IDS = {
 }
 
 
-def _parts_for(
-    fields: set[str], artifacts: bool, executions: bool, full_nodes: bool = True
-) -> tuple[str, ...]:
+def _parts_for(fields: set[str], artifacts: bool, executions: bool) -> tuple[str, ...]:
     """The parts a graph with these fields needs (types need their nodes' type ids),
-    less those with no ids to look up or (ids only) that the walk already gave."""
-    artifact_fields = {"artifacts", "artifact_types"} if full_nodes else {"artifact_types"}
-    execution_fields = {"executions", "execution_types"} if full_nodes else {"execution_types"}
+    less those with no ids to look up."""
     needs = {
-        "artifacts": artifacts and bool(fields & artifact_fields),
-        "executions": executions and bool(fields & execution_fields),
+        "artifacts": artifacts and bool(fields & _NODE_FIELDS["artifacts"]),
+        "executions": executions and bool(fields & _NODE_FIELDS["executions"]),
         "contexts": (artifacts or executions) and bool(fields & {"contexts", "context_types"}),
         "events": artifacts and executions and "events" in fields,
         "attributions": artifacts and "attributions" in fields,
@@ -298,18 +295,12 @@ def _graph_sql(
 
 
 def _graph_rows_by_table(
-    conn: Connection,
-    artifact_ids: list[int],
-    execution_ids: list[int],
-    fields: set[str],
-    full_nodes: bool,
+    conn: Connection, artifact_ids: list[int], execution_ids: list[int], fields: set[str]
 ) -> _GraphRows:
     """The graph's rows a table at a time, CHUNK ids per statement (big graphs)."""
 
     def nodes(kind: NodeKind, ids: list[int]) -> list[Any]:
-        if full_nodes or f"{kind.label}_types" in fields:
-            return node_rows(conn, kind, ids)
-        return [(node_id,) for node_id in sorted(ids)]
+        return node_rows(conn, kind, ids) if fields & _NODE_FIELDS[kind.plural] else []
 
     executions = set(execution_ids)
     attributions = _links(conn, "attribution", "artifact_id", artifact_ids)

@@ -194,13 +194,23 @@ def _walk(
     return _in_transaction(graph.backend, lambda conn: how(conn, artifacts, executions, limits))
 
 
-def _subgraph(backend: Backend, start: int, direction: int, hops: int | None) -> Any:
+def _subgraph(
+    backend: Backend, start: int, direction: int, hops: int | None, mask: tuple[str, ...] = ()
+) -> Any:
     options = mlmd.LineageSubgraphQueryOptions(direction=direction)  # type: ignore[arg-type]
     if hops is not None:
         options.max_num_hops = hops
     options.starting_artifacts.filter_query = f"id = {start}"
     request = mlmd.GetLineageSubgraphRequest(lineage_subgraph_query_options=options)
+    request.read_mask.paths.extend(mask)
     return backend.call("GetLineageSubgraph", request)
+
+
+# read_masks that dehydrate nodes: ml_metadata's client's, and one asking for types.
+MASKS = (
+    ("artifacts", "executions", "contexts", "events", "attributions", "associations"),
+    ("artifacts", "executions", "artifact_types", "execution_types", "context_types"),
+)
 
 
 def _lineage_graph(backend: Backend, hops: int | None) -> Any:
@@ -219,7 +229,12 @@ def _responses(graph: Lineage) -> list[Any]:
         for direction in DIRECTIONS
         for hops in (1, 4, None)
     ]
-    return out + [_lineage_graph(graph.backend, hops) for hops in (2, None)]
+    masked = [
+        _subgraph(graph.backend, start, BIDIRECTIONAL, None, mask)
+        for start in starts
+        for mask in MASKS
+    ]
+    return out + masked + [_lineage_graph(graph.backend, hops) for hops in (2, None)]
 
 
 def test_graphs_match_the_per_hop_walk_and_per_table_reads(
