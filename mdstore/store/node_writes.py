@@ -32,7 +32,14 @@ from mdstore.store.nodes import (
     property_columns,
     property_rows,
 )
-from mdstore.store.raw_sql import execute, execute_many, fetch, fetch_pairs, insert_ids, insert_sql
+from mdstore.store.raw_sql import (
+    execute,
+    execute_many,
+    fetch_chunked,
+    fetch_pairs,
+    insert_ids,
+    insert_sql,
+)
 from mdstore.store.type_ops import types_by_id
 from mdstore.store.validation import check_names, require
 from mdstore.store.values import check_properties
@@ -94,10 +101,7 @@ def _stored_for_update(conn: Connection, kind: NodeKind, ids: list[int]) -> dict
     # Lock the rows on MySQL/PostgreSQL so abort_if_latest_updated_time_changed is exact.
     lock = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
     template = f"SELECT id, proto FROM {kind.table.name} WHERE id IN ({{}}){lock}"
-    rows: list[Any] = []
-    for chunk in chunks(sorted(set(ids))):
-        rows.extend(fetch(conn, template, chunk))
-    stored = {m.id: m for m in parse_nodes(kind, rows)}
+    stored = {m.id: m for m in parse_nodes(kind, fetch_chunked(conn, template, sorted(set(ids))))}
     for i in ids:
         if i not in stored:
             raise InvalidArgumentError(f"cannot update {kind.label} {i}: no such {kind.label}")
@@ -190,14 +194,9 @@ def _check_unique(
     select_names = f"SELECT id, type_id, name FROM {table}"
     for holder, type_id, name in fetch_pairs(conn, select_names, ("type_id", "name"), names):
         _reject_taken(kind, owner.get((type_id, name)), holder, f"name {name!r} in its type")
-    for chunk in _chunked(externals):
-        template = f"SELECT id, external_id FROM {table} WHERE external_id IN ({{}})"
-        for holder, external_id in fetch(conn, template, chunk):
-            _reject_taken(kind, owner.get(external_id), holder, f"external_id {external_id!r}")
-
-
-def _chunked(items: list[Any]) -> list[list[Any]]:
-    return [items[i : i + 200] for i in range(0, len(items), 200)]
+    select_externals = f"SELECT id, external_id FROM {table} WHERE external_id IN ({{}})"
+    for holder, external_id in fetch_chunked(conn, select_externals, externals):
+        _reject_taken(kind, owner.get(external_id), holder, f"external_id {external_id!r}")
 
 
 def _reject_taken(kind: NodeKind, requester_id: int | None, holder_id: int, what: str) -> None:

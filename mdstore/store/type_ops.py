@@ -56,11 +56,16 @@ TYPE_KINDS = {k.kind: k for k in (ARTIFACT_TYPE, EXECUTION_TYPE, CONTEXT_TYPE)}
 # and by-name reads every node write and node read run are driver-level SQL
 # (store/raw_sql.py); the rarer whole-table and external-id reads stay in Core.
 
-# Column order is what _messages reads; _JOINED below selects the same columns.
+# The columns _messages reads, in order: the type's, then its property's.
+_TYPE_COLUMNS = (
+    "id", "name", "version", "description", "external_id", "base_type", "input_type", "output_type"
+)  # fmt: skip
+_PROPERTY_COLUMNS = ("name", "data_type")
+_PROPERTY_AT = len(_TYPE_COLUMNS)  # where a joined row's property columns start
 _JOINED_SQL = (
-    "SELECT t.id, t.name, t.version, t.description, t.external_id, t.base_type,"
-    " t.input_type, t.output_type, p.name, p.data_type"
-    f" FROM {T.name} t LEFT JOIN {TP.name} p ON p.type_id = t.id"
+    "SELECT "
+    + ", ".join([*(f"t.{c}" for c in _TYPE_COLUMNS), *(f"p.{c}" for c in _PROPERTY_COLUMNS)])
+    + f" FROM {T.name} t LEFT JOIN {TP.name} p ON p.type_id = t.id"
 )
 # The kind is a constant of this module, so it is written into the text: that
 # leaves the id list as the only slot, as raw_sql.fetch_chunked wants.
@@ -73,13 +78,10 @@ _BY_NAME_SQL = {
     for k in TYPE_KINDS
 }
 _JOINED = (
-    select(
-        T.c.id, T.c.name, T.c.version, T.c.description, T.c.external_id, T.c.base_type,
-        T.c.input_type, T.c.output_type, TP.c.name, TP.c.data_type,
-    )
+    select(*(T.c[c] for c in _TYPE_COLUMNS), *(TP.c[c] for c in _PROPERTY_COLUMNS))
     .select_from(T.outerjoin(TP, TP.c.type_id == T.c.id))
     .order_by(T.c.id, TP.c.name)
-)  # fmt: skip
+)
 
 
 def load_types(conn: Connection, kind: TypeKind, where: ColumnElement[bool]) -> list[Any]:
@@ -113,16 +115,17 @@ def _messages(kind: TypeKind, rows: Sequence[Sequence[Any]]) -> list[Any]:
         if row[0] != current_id:
             current_id = row[0]
             messages.append(_to_message(kind, row))
-        if row[8] is not None:  # NULL: the type has no properties
+        property_name, data_type = row[_PROPERTY_AT:]
+        if property_name is not None:  # NULL: the type has no properties
             # In property-name order, as the separate properties query gave them:
             # a map, so only for the same construction, not for equality.
-            messages[-1].properties[row[8]] = row[9]
+            messages[-1].properties[property_name] = data_type
     return messages
 
 
 def _to_message(kind: TypeKind, row: Sequence[Any]) -> Any:
     """The message of a type row, without its properties."""
-    type_id, name, version, description, external_id, base_type, input_type, output_type = row[:8]
+    type_id, name, version, description, external_id, base_type, input_type, output_type, *_ = row
     msg = kind.message(id=type_id, name=name)
     if version:
         msg.version = version

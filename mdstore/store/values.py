@@ -86,11 +86,13 @@ VALUE_COLUMNS = ("value_kind", *_COLUMNS)
 def to_row(value: Any) -> tuple[Any, ...]:
     """The value columns (VALUE_COLUMNS) for one Value; unused ones None."""
     field = value.WhichOneof("value")
-    row: list[Any] = [_KIND_OF_FIELD[field], None, None, None, None, None]
+    row: list[Any] = [_KIND_OF_FIELD[field], *[None] * len(_COLUMNS)]
     if field in ("struct_value", "proto_value"):
-        row[5] = getattr(value, field).SerializeToString(deterministic=True)
+        row[VALUE_COLUMNS.index("byte_value")] = getattr(value, field).SerializeToString(
+            deterministic=True
+        )
     else:
-        row[1 + _COLUMNS.index(field)] = getattr(value, field)
+        row[VALUE_COLUMNS.index(field)] = getattr(value, field)
     return tuple(row)
 
 
