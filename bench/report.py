@@ -266,16 +266,18 @@ def render(results: dict[str, Any]) -> str:
     if mismatches:
         lines += ["", "Result sizes that differ between configurations:", "", *mismatches]
     scale = scale_table(results)
+    window = results.get("scale_window", 5000)
     if scale:
         lines += [
             "",
             f"## Scale run (to {results.get('scale_max', 0):,} artifacts)",
             "",
             "Ingest cost is the marginal cost per artifact: the median over the batches "
-            f"of 100 among the last {results.get('scale_window', 5000):,} artifacts before "
+            f"of 100 among the last {window:,} artifacts before "
             'each size. "Ingest / control" divides each of those batches by a batch '
             "run right after it into a control store rebuilt at every size as the big "
-            "store was at the first (5,000 artifacts, then the timed 5,000): the control "
+            "store was at the first (filled untimed to the first size less "
+            f"{window:,} artifacts, then given those {window:,}): the control "
             "costs the same at every size but for the machine's speed at that moment, so "
             "this column is the growth with a shared machine's drift taken out (the "
             "median of the pairs' ratios). Lineage is the median upstream query from the "
