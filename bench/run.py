@@ -1,8 +1,9 @@
-"""``make bench``: one workload, four configurations, side by side in one run.
+"""``make bench``: one workload, five configurations, side by side in one run.
 
 (a) ml-metadata 1.17.1 in-process, (b) ml-metadata behind a pass-through gRPC
-server, (c) mdstore's embedded ``MetadataStore``, (d) ``mdstore serve``; (a), (b)
-and the client of (d) run in ``.venv-mlmd`` (Python 3.11, ml-metadata 1.17.1),
+server, (c) mdstore's embedded ``MetadataStore``, (d) ``mdstore serve``, (e) (b)
+answering repeated reads from memory (the transport floor); (a), (b), (e) and the
+client of (d) run in ``.venv-mlmd`` (Python 3.11, ml-metadata 1.17.1),
 (c) and the server of (d) in the interpreter running this script. Every
 configuration runs in its own process on its own SQLite file in one temporary
 directory; then a scale run grows (a) and (c) to ``--scale-max`` artifacts.
@@ -158,7 +159,7 @@ def run_config(
     if config == "c":
         return run_workload(main_py, "mdstore", f"sqlite:///{db}", out, timeout, extra)
     port = free_port()
-    if config == "b":
+    if config in ("b", "e"):
         command = [
             str(mlmd_py),
             str(BENCH / "passthrough_server.py"),
@@ -167,6 +168,8 @@ def run_config(
             "--port",
             str(port),
         ]
+        if config == "e":
+            command.append("--cache-reads")
     else:
         command = [
             *mdstore_command(),
@@ -213,7 +216,7 @@ def run_scale(config: str, tmp: Path, mlmd_py: Path, timeout: float, top: int) -
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="mdstore vs ml-metadata, side by side")
-    parser.add_argument("--configs", default="a,b,c,d", help="which of a,b,c,d to run")
+    parser.add_argument("--configs", default="a,b,c,d,e", help="which of a,b,c,d,e to run")
     parser.add_argument("--scale-configs", default="c,a", help="configs for the scale run")
     parser.add_argument(
         "--scale-max", type=int, default=1_000_000, help="top of the scale run (0: skip)"
@@ -243,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         "reads": args.reads,
         "repeats": args.repeats,
     }
-    needs_mlmd = any(c in "abd" for c in configs) or "a" in scale_configs
+    needs_mlmd = any(c in "abde" for c in configs) or "a" in scale_configs
     started = time.perf_counter()
     results: dict[str, Any] = {
         "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),

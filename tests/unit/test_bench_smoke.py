@@ -12,6 +12,7 @@ import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -141,3 +142,26 @@ def test_scale_run_with_control_store(
     assert report.ingest_growth(results, "c", report.CONTROLLED)[0] == pytest.approx(
         points[1]["ingest_relative_to_control"] / points[0]["ingest_relative_to_control"]
     )
+
+
+def test_lineage_ceiling_is_reported_from_the_floor_config(report: ModuleType) -> None:
+    def rows(rates: dict[str, float]) -> dict[str, Any]:
+        return {"rows": [{"name": n, "unit": "queries/s", "rate": r} for n, r in rates.items()]}
+
+    names = ("lineage upstream 20 hops", "lineage upstream 100 hops")
+    results = {
+        "configs": {
+            "b": rows(dict(zip(names, (100.0, 50.0), strict=True))),
+            "d": rows(dict(zip(names, (150.0, 100.0), strict=True))),
+            "e": rows(dict(zip(names, (200.0, 200.0), strict=True))),
+        }
+    }
+    text = report.render(results)
+    assert "| (d)/(b) | (e)/(b) |" in text
+    assert (
+        "lineage upstream 20 hops 2.00×, (d) 75% of it; lineage upstream 100 hops 4.00×, "
+        "(d) 50% of it" in text
+    )
+    # Without (e) there is no ceiling to report.
+    del results["configs"]["e"]
+    assert "ceiling" not in report.render(results)
