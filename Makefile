@@ -42,7 +42,7 @@ proto-check: proto
 	git diff --exit-code -- mdstore/proto
 
 test: install
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 2 --dist loadgroup --cov --cov-report=term
 
 test-fast: install
 	$(PY) -m pytest -q -x -m "not compat and not slow"
