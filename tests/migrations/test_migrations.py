@@ -1,22 +1,26 @@
 """The packaged migrations build exactly the schema in ``mdstore.store.schema``.
 
 On each backend: ``upgrade head`` on an empty database, then alembic's
-autogenerate comparison against ``schema.metadata`` finds nothing to change; and
-``ensure_current`` refuses a database whose schema is not at head.
+autogenerate comparison against ``schema.metadata`` finds nothing to change (nor
+does a comparison of partial indexes' predicates, which alembic does not make);
+and ``ensure_current`` refuses a database whose schema is not at head.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Dialect, Engine, inspect, select, text
 
 from mdstore.errors import FailedPreconditionError
 from mdstore.store.engine import create_db_engine
+from mdstore.store.filter_query import AFTER_ID, compile_filter
 from mdstore.store.migrate import (
     alembic_config,
     current_revision,
@@ -24,8 +28,13 @@ from mdstore.store.migrate import (
     head_revision,
     upgrade,
 )
+from mdstore.store.nodes import ARTIFACT
 from mdstore.store.schema import STRING_INDEX_DIALECTS, created_on, metadata
 from tests.conftest import BACKENDS
+
+NODES = ("artifact", "execution", "context")
+# Link table -> its node column.
+LINKS = {"attribution": "artifact_id", "association": "execution_id"}
 
 
 @pytest.fixture(params=BACKENDS)
@@ -49,7 +58,52 @@ def _diff(engine: Engine) -> list[object]:
         context = MigrationContext.configure(
             conn, opts={"compare_type": True, "include_object": include}
         )
-        return list(compare_metadata(context, metadata))
+        found, declared = _predicates(conn), _declared_predicates(conn.dialect)
+        predicates = [
+            ("index predicate", name, found.get(name), declared.get(name))
+            for name in sorted(found.keys() | declared.keys())
+            if found.get(name) != declared.get(name)
+        ]
+        return list(compare_metadata(context, metadata)) + predicates
+
+
+def _normal(predicate: str) -> str:
+    """A WHERE clause with its case, brackets and spacing evened out."""
+    return " ".join(re.sub(r"[()]", " ", predicate).lower().split())
+
+
+def _predicates(conn: Connection) -> dict[str, str]:
+    """The WHERE clause of each partial index in the database, by index name."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+    elif conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()")
+        )
+    else:  # MySQL/MariaDB have no partial indexes
+        return {}
+    found = {}
+    for name, sql in rows:
+        match = re.search(r"\sWHERE\s(.+)$", sql or "", re.IGNORECASE | re.DOTALL)
+        if match:
+            found[name] = _normal(match.group(1))
+    return found
+
+
+def _declared_predicates(dialect: Dialect) -> dict[str, str]:
+    """The WHERE clause schema.py gives each partial index it creates on ``dialect``."""
+    declared = {}
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            where = index.dialect_kwargs.get(f"{dialect.name}_where")
+            if where is None or not created_on(index, dialect.name):
+                continue
+            # As CREATE INDEX renders it: bare column names, values inline.
+            kwargs = {"include_table": False, "literal_binds": True}
+            declared[str(index.name)] = _normal(
+                str(where.compile(dialect=dialect, compile_kwargs=kwargs))
+            )
+    return declared
 
 
 def test_upgrade_head_matches_schema_metadata(empty_engine: Engine) -> None:
@@ -114,6 +168,102 @@ def test_value_indexes_end_with_the_node_id_on_sqlite_only(empty_engine: Engine)
     tail = ["execution_id"] if empty_engine.dialect.name == "sqlite" else []
     values = sorted(_value_columns(empty_engine))
     assert found == [["name", "is_custom_property", v, *tail] for v in values]
+
+
+def test_value_indexes_are_partial_on_sqlite_only(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+
+    with empty_engine.connect() as conn:
+        found = _predicates(conn)
+    expected = {}
+    if empty_engine.dialect.name == "sqlite":
+        expected = {
+            f"ix_{node}_property_name_{value}_{node}_id": f"{value} is not null"
+            for node in NODES
+            for value in _value_columns(empty_engine)
+        }
+    # PostgreSQL finds string properties' rows through its whole int index;
+    # MySQL/MariaDB have no partial indexes.
+    assert found == expected
+
+
+def _sqlite_plan(engine: Engine, query: str) -> str:
+    table = ARTIFACT.table
+    statement = select(table.c.id).where(compile_filter(query, ARTIFACT, ">"))
+    compiled = statement.compile(dialect=engine.dialect)
+    values = compiled.construct_params({AFTER_ID: 0})
+    params = tuple(values[name] for name in compiled.positiontup or [])
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params).all()
+    return "\n".join(row[3] for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("query", "value", "search"),
+    [
+        ("properties.p.int_value = 1", "int_value", "int_value=? AND artifact_id>?"),
+        ("custom_properties.p.int_value < 1", "int_value", "int_value<?"),
+        ("properties.p.int_value < 1.5", "int_value", "int_value<?"),
+        ("properties.p.int_value BETWEEN 1 AND 2", "int_value", "int_value>? AND int_value<?"),
+        ("properties.p.int_value IN (1, 2)", "int_value", "int_value=? AND artifact_id>?"),
+        ("properties.p.double_value >= 0.5", "double_value", "double_value>?"),
+        ("properties.p.string_value = 'a'", "string_value", "string_value=? AND artifact_id>?"),
+        ("properties.p.string_value <= 'a'", "string_value", "string_value<?"),
+    ],
+)
+def test_sqlite_searches_the_partial_value_indexes(
+    tmp_path: Path, query: str, value: str, search: str
+) -> None:
+    # A comparison is false on NULL, and SQLite's planner knows it implies the
+    # index's "<value> IS NOT NULL": the filter's semi-join still searches it.
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'plan.db'}", pool_size=1)
+    upgrade(engine)
+
+    plan = _sqlite_plan(engine, query)
+    engine.dispose()
+
+    index = f"ix_artifact_property_name_{value}_artifact_id"
+    assert f"USING COVERING INDEX {index} (name=? AND is_custom_property=? AND {search})" in plan
+
+
+def _link_indexes(engine: Engine, table: str) -> list[list[str]]:
+    return [i["column_names"] for i in inspect(engine).get_indexes(table) if not i["unique"]]
+
+
+def test_link_indexes_carry_the_context_id(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+
+    for table, node_id in LINKS.items():
+        assert _link_indexes(empty_engine, table) == [[node_id, "context_id"]]
+    if empty_engine.dialect.name == "sqlite":
+        with empty_engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT context_id FROM attribution WHERE artifact_id IN (?, ?)",
+                (1, 2),
+            ).all()
+        # Found in the index alone, not read from the table row by row.
+        assert "COVERING INDEX ix_attribution_artifact_id_context_id" in plan[0][3]
+
+
+def test_downgrade_to_0004_restores_whole_value_indexes_and_link_indexes(
+    empty_engine: Engine,
+) -> None:
+    upgrade(empty_engine)
+    value_indexes = _index_columns(empty_engine, "context_property")
+
+    _downgrade(empty_engine, "0004")
+
+    with empty_engine.connect() as conn:
+        assert _predicates(conn) == {}
+    assert _index_columns(empty_engine, "context_property") == value_indexes
+    for table, node_id in LINKS.items():
+        assert _link_indexes(empty_engine, table) == [[node_id]]
+    upgrade(empty_engine)
+    assert _diff(empty_engine) == []
+
+
+def _index_columns(engine: Engine, table: str) -> list[list[str]]:
+    return sorted(i["column_names"] for i in inspect(engine).get_indexes(table))
 
 
 def test_downgrade_to_0003_restores_its_value_indexes(empty_engine: Engine) -> None:
