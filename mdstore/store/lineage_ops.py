@@ -212,15 +212,16 @@ def _graph_rows(
 ) -> _GraphRows:
     """The rows the graph's ``fields`` need, in one statement (each is a round trip
     on a server backend), or one per table when an id list is too long to bind."""
+    # PostgreSQL binds each id list as one array (raw_sql.array_form), of any length.
     arrays = conn.dialect.name == "postgresql"
     if not arrays and (len(artifact_ids) > CHUNK or len(execution_ids) > CHUNK):
         return _graph_rows_by_table(conn, artifact_ids, execution_ids, fields)
     buckets: list[list[Any]] = [[] for _ in _PARTS]
     parts = _parts_for(fields, bool(artifact_ids), bool(execution_ids))
     if parts:
-        template, sources = _graph_sql(parts, bool(artifact_ids), bool(execution_ids), arrays)
+        template, sources = _graph_sql(parts, bool(artifact_ids), bool(execution_ids))
         by_source = {"a": artifact_ids, "e": execution_ids}
-        lists = [[by_source[source]] if arrays else by_source[source] for source in sources]
+        lists = [by_source[source] for source in sources]
         executions = set(execution_ids)
         for tag, first, second, blob in fetch(conn, template, *lists):
             if tag >= _LINKS:
@@ -281,17 +282,14 @@ def _parts_for(fields: set[str], artifacts: bool, executions: bool) -> tuple[str
 
 
 @functools.lru_cache(maxsize=256)
-def _graph_sql(
-    parts: tuple[str, ...], artifacts: bool, executions: bool, arrays: bool
-) -> tuple[str, list[str]]:
+def _graph_sql(parts: tuple[str, ...], artifacts: bool, executions: bool) -> tuple[str, list[str]]:
     """The UNION ALL of the parts as a raw_sql template, and which id list ("a" or
-    "e") fills each of its slots, in order. With ``arrays`` (PostgreSQL) a slot is
-    one array parameter: long IN lists cost PostgreSQL several times the lookup."""
+    "e") fills each of its slots, in order."""
     lists = [name for name, present in (("a", artifacts), ("e", executions)) if present]
     contexts = " OR ".join(_CONTEXT_IDS[name] for name in lists)
     template = " UNION ALL ".join(_PART_SQL[part].replace("{contexts}", contexts) for part in parts)
     sources = re.findall(r"\{([ae])\}", template)
-    return re.sub(r"\{[ae]\}", "= ANY({})" if arrays else "IN ({})", template), sources
+    return re.sub(r"\{[ae]\}", "IN ({})", template), sources
 
 
 def _graph_rows_by_table(

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from mdstore.store.backend import Backend
-from mdstore.store.raw_sql import CHUNK, execute, execute_many, fetch, insert_ids
+from mdstore.store.raw_sql import CHUNK, array_form, execute, execute_many, fetch, insert_ids
 
 
 def _type_id(backend: Backend) -> int:
@@ -56,3 +56,30 @@ def test_a_driver_error_is_raised_as_sqlalchemys(backend: Backend) -> None:
     insert = "INSERT INTO type_property (type_id, name, data_type) VALUES ({}, {}, {})"
     with pytest.raises(IntegrityError), backend.engine.begin() as conn:
         execute_many(conn, insert, [(type_id, "p", 1), (type_id, "p", 1)])
+
+
+def test_array_form_binds_each_in_list_as_one_parameter() -> None:
+    template = "SELECT id FROM t WHERE a IN ({}) AND b = {} OR c IN ({}) LIMIT {}"
+    assert array_form(template) == (
+        "SELECT id FROM t WHERE a = ANY({}) AND b = {} OR c = ANY({}) LIMIT {}",
+        (True, False, True, False),
+    )
+    with pytest.raises(ValueError, match="NOT IN"):
+        array_form("SELECT id FROM t WHERE a NOT IN ({})")
+
+
+def test_in_lists_read_alike_on_every_backend(backend: Backend) -> None:
+    """IN lists of ints and strings, with scalar slots between (PostgreSQL: arrays)."""
+    type_id = _type_id(backend)
+    columns = ("type_id", "name", "uri", "create_time_since_epoch", "last_update_time_since_epoch")
+    with backend.engine.begin() as conn:
+        ids = insert_ids(
+            conn, "artifact", columns, [(type_id, f"n{i}", "u", 0, 0) for i in range(5)]
+        )
+        template = "SELECT name FROM artifact WHERE id IN ({}) AND type_id = {} AND name IN ({})"
+        big = [*ids, 2**40]  # an id beyond int4 in the same list
+        rows = fetch(conn, template, big, [type_id], ["n1", "n3", "x'; --"])
+        assert sorted(rows) == [("n1",), ("n3",)]
+        execute(conn, "DELETE FROM artifact WHERE id IN ({}) AND type_id = {}", ids[:2], [type_id])
+        left = fetch(conn, "SELECT id FROM artifact WHERE id IN ({})", ids)
+    assert sorted(r[0] for r in left) == ids[2:]
