@@ -69,6 +69,21 @@ def _error(results: dict[str, Any], config: str, name: str) -> str | None:
     )
 
 
+def _rate_cell(results: dict[str, Any], config: str, name: str, notes: list[str]) -> str:
+    """A rate, or n/a with a footnote number (the error is added to ``notes``)."""
+    value = rate(results, config, name)
+    error = _error(results, config, name) if value is None else None
+    if not error:
+        return _fmt_rate(value)
+    if error not in notes:
+        notes.append(error)
+    return f"{_fmt_rate(value)} [{notes.index(error) + 1}]"
+
+
+def _unit(parts: list[dict[str, Any]], configs: str | list[str], name: str) -> str:
+    return next((r[name]["unit"] for p in parts for c in configs if name in (r := _rows(p, c))), "")
+
+
 def main_table(results: dict[str, Any]) -> tuple[list[str], list[str]]:
     """The side-by-side table and its footnotes."""
     run = [c for c in CONFIGS if c in results.get("configs", {})]
@@ -78,17 +93,8 @@ def main_table(results: dict[str, Any]) -> tuple[list[str], list[str]]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     notes: list[str] = []
     for name in row_names(results):
-        unit = next((r[name]["unit"] for c in run if name in (r := _rows(results, c))), "")
-        cells = [name, unit]
-        for config in run:
-            value = rate(results, config, name)
-            cell = _fmt_rate(value)
-            error = _error(results, config, name) if value is None else None
-            if error:
-                if error not in notes:
-                    notes.append(error)
-                cell += f" [{notes.index(error) + 1}]"
-            cells.append(cell)
+        cells = [name, _unit([results], run, name)]
+        cells += [_rate_cell(results, config, name, notes) for config in run]
         cells += [_fmt_ratio(ratio(results, t, b, name)) for t, b in ratios]
         lines.append("| " + " | ".join(cells) + " |")
     footnotes = [f"[{i}] {note}" for i, note in enumerate(notes, 1)]
@@ -186,6 +192,32 @@ def scale_table(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+SERVER_DB_LABELS = {"mysql": "MariaDB/MySQL", "postgres": "PostgreSQL"}
+
+
+def server_db_table(results: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(a) and (c) in-process on each server database: rates and (c)/(a)."""
+    backends = [b for b in SERVER_DB_LABELS if b in (results.get("server_dbs") or {})]
+    if not backends:
+        return [], []
+    # Shaped like the SQLite results, so the same row and cell helpers read them.
+    per_backend = [{"configs": results["server_dbs"][b]} for b in backends]
+    head = ["operation", "unit"]
+    for backend in backends:
+        label = SERVER_DB_LABELS[backend]
+        head += [f"(a) {label}", f"(c) {label}", f"(c)/(a) {label}"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    notes: list[str] = []
+    names = [n for part in per_backend for n in row_names(part)]
+    for name in dict.fromkeys(names):
+        cells = [name, _unit(per_backend, "ac", name)]
+        for part in per_backend:
+            cells += [_rate_cell(part, config, name, notes) for config in "ac"]
+            cells.append(_fmt_ratio(ratio(part, "c", "a", name)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines, [f"[{i}] {note}" for i, note in enumerate(notes, 1)]
+
+
 def _verdict(ok: bool | None) -> str:
     return {True: "**met**", False: "**not met**", None: "**not measured**"}[ok]
 
@@ -276,16 +308,26 @@ def render(results: dict[str, Any]) -> str:
         "",
         "All on SQLite files in one temporary directory, each in its own process, "
         "fed the same data. Rates are units per second (higher is better).",
-        "",
-        "## Side by side",
-        "",
-        *table,
-        "",
-        *footnotes,
     ]
+    if results.get("configs"):
+        lines += ["", "## Side by side", "", *table, "", *footnotes]
     mismatches = consistency(results)
     if mismatches:
         lines += ["", "Result sizes that differ between configurations:", "", *mismatches]
+    server_table, server_notes = server_db_table(results)
+    if server_table:
+        lines += [
+            "",
+            "## Server databases",
+            "",
+            "The same workload, in-process, with ml-metadata (a) and mdstore (c) each "
+            "on a fresh database of its own on the local server (not part of the "
+            "targets, which are SQLite's).",
+            "",
+            *server_table,
+            "",
+            *server_notes,
+        ]
     scale = scale_table(results)
     window = results.get("scale_window", 5000)
     if scale:

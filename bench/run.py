@@ -6,7 +6,9 @@ answering repeated reads from memory (the transport floor); (a), (b), (e) and th
 client of (d) run in ``.venv-mlmd`` (Python 3.11, ml-metadata 1.17.1),
 (c) and the server of (d) in the interpreter running this script. Every
 configuration runs in its own process on its own SQLite file in one temporary
-directory; then a scale run grows (a) and (c) to ``--scale-max`` artifacts.
+directory. Then (a) and (c) run the same workload on the local MariaDB and
+PostgreSQL servers (``--server-dbs``), and a scale run grows (a) and (c) to
+``--scale-max`` artifacts.
 
 Prints the report and writes it to ``docs/benchmarks.md``::
 
@@ -21,6 +23,7 @@ import collections
 import contextlib
 import datetime
 import json
+import os
 import shutil
 import signal
 import socket
@@ -211,6 +214,58 @@ def run_scale(config: str, tmp: Path, mlmd_py: Path, timeout: float, top: int) -
     return {"points": result.get("scale", []), "error": result.get("error"), "db_mb": db_mb}
 
 
+# ------------------------------------------------------------- server databases
+
+# The benchmark's own databases on the servers, created and dropped around each run.
+SERVER_DB_NAME = "mdstore_bench_{store}"
+SERVER_DB_DRIVERS = {"mysql": "mysql+pymysql", "postgres": "postgresql+psycopg"}
+MLMD_SCHEMES = {"mysql": "mysql", "postgres": "postgresql"}
+
+
+@contextlib.contextmanager
+def scratch_database(admin_url: str, name: str) -> Iterator[Any]:
+    """Creates database ``name`` on the server behind ``admin_url``; yields its URL
+    (a SQLAlchemy URL object) and drops it afterwards."""
+    import sqlalchemy
+
+    admin = sqlalchemy.make_url(admin_url)
+    engine = sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT")
+    quoted = engine.dialect.identifier_preparer.quote(name)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}")
+            conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
+        yield admin.set(database=name)
+    finally:
+        with contextlib.suppress(sqlalchemy.exc.SQLAlchemyError), engine.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}")
+        engine.dispose()
+
+
+def run_server_db(
+    backend: str, admin_url: str, tmp: Path, mlmd_py: Path, timeout: float, sizes: dict[str, Any]
+) -> dict[str, Any]:
+    """The main workload in-process on a server database: ml-metadata (a), then
+    mdstore (c), each on a database of its own."""
+    extra = ["--phase", "main", "--sizes", json.dumps(sizes)]
+    results: dict[str, Any] = {}
+    for config, kind, python in (("a", "mlmd-inproc", mlmd_py), ("c", "mdstore", sys.executable)):
+        out = tmp / f"{backend}-{config}.json"
+        try:
+            with scratch_database(admin_url, SERVER_DB_NAME.format(store=config)) as url:
+                if config == "a":
+                    url = url.set(drivername=MLMD_SCHEMES[backend])
+                else:
+                    url = url.set(drivername=SERVER_DB_DRIVERS[backend])
+                target = url.render_as_string(hide_password=False)
+                results[config] = run_workload(python, kind, target, out, timeout, extra)
+        except Exception as e:  # an unreachable server: the section shows n/a, the run goes on
+            results[config] = {"error": f"{type(e).__name__}: {e}"}
+        if results[config].get("error"):
+            log(f"({config}) on {backend} failed: {results[config]['error']}")
+    return results
+
+
 # ----------------------------------------------------------------------- main
 
 
@@ -229,11 +284,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--scale-timeout", type=float, default=1200, help="seconds per scale process"
     )
+    parser.add_argument(
+        "--server-dbs",
+        default="mysql,postgres",
+        help="server databases for (a) and (c) in-process, beside SQLite ('' to skip)",
+    )
+    parser.add_argument(
+        "--mysql-url",
+        default=os.environ.get("MDSTORE_BENCH_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306"),
+        help="an account that may create and drop the database mdstore_bench_*",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "MDSTORE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
+        help="likewise for PostgreSQL",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--keep-tmp", action="store_true", help="keep the SQLite files and logs")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unknown = set(args.server_dbs.split(",")) - {"", *SERVER_DB_DRIVERS}
+    if unknown:
+        parser.error(f"--server-dbs takes mysql and postgres, not {', '.join(sorted(unknown))}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,13 +322,14 @@ def main(argv: list[str] | None = None) -> int:
         "reads": args.reads,
         "repeats": args.repeats,
     }
-    needs_mlmd = any(c in "abde" for c in configs) or "a" in scale_configs
+    needs_mlmd = any(c in "abde" for c in configs) or "a" in scale_configs or args.server_dbs
     started = time.perf_counter()
     results: dict[str, Any] = {
         "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "machine": machine(),
         "sizes": {**sizes, "batch": 100, "read_batch": 100, "executions_per_context": 100},
         "configs": {},
+        "server_dbs": {},
         "scale": {},
         "scale_max": args.scale_max,
         "scale_window": 5000,
@@ -267,6 +344,12 @@ def main(argv: list[str] | None = None) -> int:
             results["configs"][config] = run_config(config, tmp, mlmd_py, args.timeout, sizes)
             if results["configs"][config].get("error"):
                 log(f"({config}) failed: {results['configs'][config]['error']}")
+        for backend in [b for b in args.server_dbs.split(",") if b]:
+            log(f"(a) and (c) in-process on {backend}")
+            admin_url = args.mysql_url if backend == "mysql" else args.postgres_url
+            results["server_dbs"][backend] = run_server_db(
+                backend, admin_url, tmp, mlmd_py, args.timeout, sizes
+            )
         for config in scale_configs:
             log(f"scale ({config}) to {args.scale_max:,} artifacts")
             results["scale"][config] = run_scale(

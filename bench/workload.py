@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 # PropertyType wire numbers (ml_metadata.proto.metadata_store_pb2.PropertyType).
 INT, DOUBLE, STRING = 1, 2, 3
@@ -93,7 +94,8 @@ class Api:
 
 
 def open_api(kind: str, target: str) -> Api:
-    """Opens a store: ``kind`` is mlmd-inproc (target: file), mlmd-grpc (host:port), mdstore."""
+    """Opens a store: ``kind`` is mlmd-inproc (target: a SQLite file, or a mysql:// or
+    postgresql:// URL), mlmd-grpc (host:port) or mdstore (a SQLAlchemy URL)."""
     if kind == "mdstore":
         import mdstore
         from mdstore.wire import mlmd
@@ -104,15 +106,37 @@ def open_api(kind: str, target: str) -> Api:
     from ml_metadata.proto import metadata_store_pb2 as pb
 
     if kind == "mlmd-inproc":
-        config = pb.ConnectionConfig()
-        config.sqlite.filename_uri = target
-        config.sqlite.connection_mode = pb.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+        config = mlmd_connection(pb, target)
     elif kind == "mlmd-grpc":
         host, port = target.rsplit(":", 1)
         config = pb.MetadataStoreClientConfig(host=host, port=int(port))
     else:
         raise ValueError(f"unknown store kind {kind!r}")
     return Api(metadata_store.MetadataStore(config), pb, metadata_store.ListOptions, lambda: None)
+
+
+def mlmd_connection(pb: Any, target: str) -> Any:
+    """ml-metadata's ConnectionConfig for a SQLite file or a server database URL
+    (``mysql://user:password@host:port/db``, ``postgresql://…`` likewise)."""
+    config = pb.ConnectionConfig()
+    url = urlsplit(target)
+    if url.scheme not in ("mysql", "postgresql"):
+        config.sqlite.filename_uri = target
+        config.sqlite.connection_mode = pb.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+        return config
+    database = url.path.lstrip("/")
+    if not (url.hostname and database):
+        raise ValueError(f"{target!r} names no host or database")
+    if url.scheme == "mysql":
+        config.mysql.host, config.mysql.port = url.hostname, url.port or 3306
+        config.mysql.user, config.mysql.database = url.username or "", database
+        config.mysql.password = url.password or ""
+    else:
+        server = config.postgresql
+        server.host, server.port = url.hostname, str(url.port or 5432)
+        server.user, server.dbname = url.username or "", database
+        server.password = url.password or ""
+    return config
 
 
 # -------------------------------------------------------------------------- data

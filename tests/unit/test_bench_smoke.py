@@ -165,3 +165,43 @@ def test_lineage_ceiling_is_reported_from_the_floor_config(report: ModuleType) -
     # Without (e) there is no ceiling to report.
     del results["configs"]["e"]
     assert "ceiling" not in report.render(results)
+
+
+def test_mlmd_connection_for_sqlite_and_server_databases(workload: ModuleType) -> None:
+    from mdstore.wire import mlmd
+
+    sqlite = workload.mlmd_connection(mlmd, "/tmp/x.sqlite")
+    assert sqlite.sqlite.filename_uri == "/tmp/x.sqlite"
+    mysql = workload.mlmd_connection(mlmd, "mysql://root:pw@db.local:3307/bench")
+    assert (mysql.mysql.host, mysql.mysql.port, mysql.mysql.user) == ("db.local", 3307, "root")
+    assert (mysql.mysql.password, mysql.mysql.database) == ("pw", "bench")
+    pg = workload.mlmd_connection(mlmd, "postgresql://postgres@127.0.0.1/bench")
+    assert (pg.postgresql.host, pg.postgresql.port, pg.postgresql.user) == (
+        "127.0.0.1",
+        "5432",
+        "postgres",
+    )
+    assert pg.postgresql.dbname == "bench"
+    with pytest.raises(ValueError, match="no host or database"):
+        workload.mlmd_connection(mlmd, "mysql://root@127.0.0.1:3306")
+
+
+def test_server_database_section(report: ModuleType) -> None:
+    def rows(rate: float | None, error: str | None = None) -> dict[str, Any]:
+        row = {"name": "ingest (batches of 100)", "unit": "artifacts/s", "rate": rate}
+        return {"rows": [{**row, "error": error}]}
+
+    results = {
+        "server_dbs": {
+            "postgres": {"a": rows(100.0), "c": rows(250.0)},
+            "mysql": {"a": {"error": "OperationalError: refused"}, "c": rows(80.0)},
+        }
+    }
+    text = report.render(results)
+    assert "## Server databases" in text
+    assert "## Side by side" not in text  # no SQLite configuration ran
+    assert (
+        "| ingest (batches of 100) | artifacts/s | n/a [1] | 80.0 | n/a | 100 | 250 | 2.50× |"
+        in text
+    )
+    assert "[1] OperationalError: refused" in text
