@@ -192,6 +192,8 @@ def _attempts(engine: Engine, work: Callable[[Connection], T], read_only: bool) 
             with engine.connect() as conn:
                 if read_only and conn.dialect.name == "sqlite":
                     conn.connection.info[_READ_ONLY_KEY] = True  # read by do_begin
+                elif read_only and conn.dialect.name == "postgresql":
+                    _autocommit(conn)
                 with conn.begin():
                     return work(conn)
         except ConflictRetry as e:
@@ -206,6 +208,18 @@ def _attempts(engine: Engine, work: Callable[[Connection], T], read_only: bool) 
                 continue
             raise _map_error(e, retry) from e
     raise AssertionError("unreachable")
+
+
+def _autocommit(conn: Connection) -> None:
+    """Runs a read-only request's statements without BEGIN and COMMIT (PostgreSQL).
+
+    Under READ COMMITTED every statement takes its own snapshot, inside a
+    transaction or not, so a read sees the same rows either way; autocommit spares
+    it two round trips. psycopg switches on the client side, and SQLAlchemy puts
+    the engine's level back when the connection returns to the pool. (PyMySQL
+    would send a SET statement each way, so MySQL keeps its transaction.)
+    """
+    conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _driver_code(e: DBAPIError) -> tuple[int | None, str | None]:

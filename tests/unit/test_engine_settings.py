@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mdstore.store import engine as engine_module
-from mdstore.store.engine import create_db_engine
+from mdstore.store.engine import create_db_engine, run_in_transaction
 from tests.conftest import BACKENDS, admin_url
 
 EXPECTED = {
@@ -77,3 +77,28 @@ def test_an_in_memory_database_has_no_file_settings() -> None:
             assert cursor.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_reads_run_without_a_transaction_and_writes_within_one() -> None:
+    """A read-only request on PostgreSQL skips BEGIN/COMMIT (each statement is its
+    own transaction, as READ COMMITTED reads anyway); a write request, run next on
+    the same pooled connection, is one transaction again."""
+    engine = create_db_engine(admin_url("postgres"), pool_size=1)
+
+    def transaction_starts(conn: Connection) -> list[object]:
+        starts = []
+        for _ in range(2):
+            starts.append(conn.exec_driver_sql("SELECT transaction_timestamp()").scalar_one())
+            conn.exec_driver_sql("SELECT pg_sleep(0.01)")
+        return starts
+
+    try:
+        read = run_in_transaction(engine, transaction_starts, read_only=True)
+        write = run_in_transaction(engine, transaction_starts)
+        read_again = run_in_transaction(engine, transaction_starts, read_only=True)
+    finally:
+        engine.dispose()
+    assert read[0] != read[1]
+    assert write[0] == write[1]
+    assert read_again[0] != read_again[1]
