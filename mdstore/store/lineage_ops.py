@@ -26,7 +26,7 @@ from mdstore.store.node_blobs import as_bytes, repeated_ids, repeated_nodes
 from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind, chunks, node_rows
 from mdstore.store.paging import apply as apply_page
 from mdstore.store.paging import parse as parse_page
-from mdstore.store.raw_sql import CHUNK, fetch, fetch_chunked
+from mdstore.store.raw_sql import CHUNK, binds_whole_lists, fetch, fetch_chunked
 from mdstore.store.rpc import Serialized, rpc
 from mdstore.store.type_ops import types_by_id
 from mdstore.store.wire_bytes import field as wire_field
@@ -212,9 +212,8 @@ def _graph_rows(
 ) -> _GraphRows:
     """The rows the graph's ``fields`` need, in one statement (each is a round trip
     on a server backend), or one per table when an id list is too long to bind."""
-    # PostgreSQL binds each id list as one array (raw_sql.array_form), of any length.
-    arrays = conn.dialect.name == "postgresql"
-    if not arrays and (len(artifact_ids) > CHUNK or len(execution_ids) > CHUNK):
+    long_lists = len(artifact_ids) > CHUNK or len(execution_ids) > CHUNK
+    if long_lists and not binds_whole_lists(conn):
         return _graph_rows_by_table(conn, artifact_ids, execution_ids, fields)
     buckets: list[list[Any]] = [[] for _ in _PARTS]
     parts = _parts_for(fields, bool(artifact_ids), bool(execution_ids))

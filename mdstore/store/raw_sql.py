@@ -54,11 +54,17 @@ def array_form(template: str) -> tuple[str, tuple[bool, ...]]:
     return "{}".join([*out, pieces[-1]]), arrays
 
 
+def binds_whole_lists(conn: Connection) -> bool:
+    """Whether an IN list of any length is one parameter here (``array_form``), so
+    no bound-parameter limit asks for it to be split: PostgreSQL."""
+    return conn.dialect.name == "postgresql"
+
+
 def _statement(
     conn: Connection, template: str, lists: Sequence[Sequence[Any]]
 ) -> tuple[str, list[Any]]:
     """The SQL text for ``template`` and its parameters, flattened in slot order."""
-    if conn.dialect.name == "postgresql":
+    if binds_whole_lists(conn):
         template, arrays = array_form(template)
         lists = [
             [list(values)] if array else values for values, array in zip(lists, arrays, strict=True)
