@@ -249,14 +249,15 @@ def run_server_db(
     mdstore (c), each on a database of its own."""
     extra = ["--phase", "main", "--sizes", json.dumps(sizes)]
     results: dict[str, Any] = {}
-    for config, kind, python in (("a", "mlmd-inproc", mlmd_py), ("c", "mdstore", sys.executable)):
+    stores = (
+        ("a", "mlmd-inproc", mlmd_py, MLMD_SCHEMES),
+        ("c", "mdstore", sys.executable, SERVER_DB_DRIVERS),
+    )
+    for config, kind, python, schemes in stores:
         out = tmp / f"{backend}-{config}.json"
         try:
             with scratch_database(admin_url, SERVER_DB_NAME.format(store=config)) as url:
-                if config == "a":
-                    url = url.set(drivername=MLMD_SCHEMES[backend])
-                else:
-                    url = url.set(drivername=SERVER_DB_DRIVERS[backend])
+                url = url.set(drivername=schemes[backend])
                 target = url.render_as_string(hide_password=False)
                 results[config] = run_workload(python, kind, target, out, timeout, extra)
         except Exception as e:  # an unreachable server: the section shows n/a, the run goes on
