@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from mdstore.store.list_options import ListOptions, OrderByField
-    from mdstore.store.metadata_store import MetadataStore
+    from mdstore.embedded.list_options import ListOptions, OrderByField
+    from mdstore.embedded.store import MetadataStore
 
 _LAZY = {
-    "MetadataStore": "mdstore.store.metadata_store",
-    "ListOptions": "mdstore.store.list_options",
-    "OrderByField": "mdstore.store.list_options",
+    "MetadataStore": "mdstore.embedded.store",
+    "ListOptions": "mdstore.embedded.list_options",
+    "OrderByField": "mdstore.embedded.list_options",
 }
 
 __all__ = ["ListOptions", "MetadataStore", "OrderByField", "__version__"]

@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from mdstore.errors import MdstoreError
-from mdstore.store.engine import create_db_engine, mask_url
-from mdstore.store.migrate import current_revision, head_revision, upgrade
+from mdstore.store.db.engine import create_db_engine, mask_url
+from mdstore.store.db.migrate import current_revision, head_revision, upgrade
 
 DEFAULT_DB = "sqlite:///mdstore.db"
 

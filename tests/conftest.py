@@ -27,10 +27,10 @@ from sqlalchemy import Engine, create_engine, delete, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from mdstore.store.backend import Backend
-from mdstore.store.engine import create_db_engine
-from mdstore.store.migrate import upgrade
-from mdstore.store.schema import metadata
+from mdstore.service.dispatch import Service
+from mdstore.store.db.engine import create_db_engine
+from mdstore.store.db.migrate import upgrade
+from mdstore.store.db.schema import metadata
 
 BACKEND_ENV = {"mysql": "MDSTORE_TEST_MYSQL_URL", "postgres": "MDSTORE_TEST_POSTGRES_URL"}
 
@@ -97,7 +97,7 @@ def _migrate(url: str) -> None:
 class _ServerDatabases:
     """One migrated database per server backend for this worker, made on first use.
 
-    Each has one ``Backend`` shared by all the worker's tests (connecting to MariaDB
+    Each has one ``Service`` shared by all the worker's tests (connecting to MariaDB
     costs ~0.1 s, far more than a test), and is dropped at the end of the session.
     """
 
@@ -105,7 +105,7 @@ class _ServerDatabases:
         self.name = f"mdstore_test_{worker}"
         self.admin: dict[str, str] = {}  # backend name -> admin URL
         self.urls: dict[str, str] = {}  # backend name -> URL of the test database
-        self.backends: dict[str, Backend] = {}  # URL -> its shared Backend
+        self.backends: dict[str, Service] = {}  # URL -> its shared Service
 
     def get(self, backend: str) -> str:
         if backend not in self.urls:
@@ -113,10 +113,10 @@ class _ServerDatabases:
             url = create_database(admin, self.name)
             _migrate(url)
             self.admin[backend], self.urls[backend] = admin, url
-            self.backends[url] = Backend(url, create_if_empty=False, pool_size=2)
+            self.backends[url] = Service(url, create_if_empty=False, pool_size=2)
         return self.urls[backend]
 
-    def shared_backend(self, url: str) -> Backend | None:
+    def shared_backend(self, url: str) -> Service | None:
         return self.backends.get(url)
 
     def close(self) -> None:
@@ -177,23 +177,23 @@ def db_url(
     yield url
     shared = _server_databases.shared_backend(url)
     assert shared is not None
-    delete_all_rows(shared.engine)
+    delete_all_rows(shared.database.engine)
 
 
 @pytest.fixture
-def backend(db_url: str, _server_databases: _ServerDatabases) -> Iterator[Backend]:
-    """``mdstore.store.backend.Backend`` on ``db_url`` (shared per worker on servers)."""
+def backend(db_url: str, _server_databases: _ServerDatabases) -> Iterator[Service]:
+    """``mdstore.store.backend.Service`` on ``db_url`` (shared per worker on servers)."""
     shared = _server_databases.shared_backend(db_url)
     if shared is not None:
         yield shared
         return
-    instance = Backend(db_url, pool_size=2)
+    instance = Service(db_url, pool_size=2)
     yield instance
     instance.close()
 
 
 @pytest.fixture
-def store(backend: Backend) -> Any:
+def store(backend: Service) -> Any:
     """The embedded ``mdstore.MetadataStore`` on ``db_url``, sharing ``backend``."""
     import mdstore
 

@@ -30,7 +30,6 @@ from mdstore_client.errors import (
     NotFoundError,
     UnavailableError,
 )
-from mdstore_client.lineage import Lineage
 from mdstore_client.models import (
     Artifact,
     ArtifactState,
@@ -53,6 +52,7 @@ from mdstore_client.transport import (
     TlsOptions,
     Transport,
 )
+from mdstore_client.upstream import Lineage
 from mdstore_client.values import PropertyType, ProtoValue
 
 __all__ = [

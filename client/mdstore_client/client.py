@@ -17,7 +17,6 @@ from mdstore.errors import AlreadyExistsError, InvalidArgumentError, NotFoundErr
 from mdstore.wire import mlmd, v1
 from mdstore_client.convert import ARTIFACT, CONTEXT, EXECUTION, Kind, node_to_proto
 from mdstore_client.digest import uri_sha256
-from mdstore_client.lineage import Lineage, walk_upstream
 from mdstore_client.models import (
     DIGEST_PROPERTY,
     Artifact,
@@ -42,6 +41,7 @@ from mdstore_client.transport import (
     Transport,
 )
 from mdstore_client.type_registry import TypeRegistry
+from mdstore_client.upstream import Lineage, walk_upstream
 
 # URL schemes that name a database (SQLAlchemy dialects), as opposed to a gRPC target.
 _DATABASE_SCHEMES = ("sqlite", "mysql", "mariadb", "postgresql", "postgres")

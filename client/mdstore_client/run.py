@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from mdstore.errors import InvalidArgumentError, MdstoreError, NotFoundError
 from mdstore.wire import mlmd
@@ -43,10 +43,8 @@ from mdstore_client.models import (
     TypeModel,
     build,
 )
+from mdstore_client.session import Session
 from mdstore_client.values import PropertyType, infer_type, normalize
-
-if TYPE_CHECKING:
-    from mdstore_client.client import Client
 
 PIPELINE_CONTEXT_TYPE = "pipeline"
 RUN_CONTEXT_TYPE = "pipeline_run"
@@ -56,6 +54,15 @@ _MAX_ERROR_CHARS = 2000
 
 class Run:
     """One execution being reported; made by ``Client.run`` and used as a ``with`` block.
+
+    Args:
+        client: the client the run reads types and inputs through and is written by
+            (anything that satisfies ``Session``).
+        step: the step's name, which is also its execution type.
+        pipeline: the name of the ``pipeline`` context, if any.
+        run: the run's id within the pipeline, naming the ``pipeline_run`` context.
+        params: the execution's properties.
+        name: the execution's name, if any.
 
     Attributes:
         execution: the stored execution, once the block has ended.
@@ -68,7 +75,7 @@ class Run:
 
     def __init__(
         self,
-        client: Client,
+        client: Session,
         step: str,
         *,
         pipeline: str | None,

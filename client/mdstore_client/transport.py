@@ -6,7 +6,7 @@ returning ``ml_metadata`` wire messages, so the client is written once for both:
 * ``GrpcTransport``: a gRPC channel to ``mdstore serve`` (or any MLMD server), with a
   deadline per call, retries of ABORTED and UNAVAILABLE with jittered exponential
   backoff, optional TLS, and gRPC errors turned back into ``mdstore.errors`` classes;
-* ``EmbeddedTransport``: the store in this process (``mdstore.store.backend.Backend``,
+* ``EmbeddedTransport``: the store in this process (``mdstore.service.dispatch.Service``,
   imported only when used, so a gRPC-only client never loads SQLAlchemy).
 
 Tests and tools can pass any object with the same two methods to ``Client``.
@@ -24,7 +24,7 @@ import grpc
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mdstore.errors import MdstoreError, exception_from_code
-from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE, service_methods, v1
+from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE, service_methods
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 RETRYABLE_CODES = frozenset({"ABORTED", "UNAVAILABLE"})
@@ -229,7 +229,8 @@ def _open_channel(
 
 
 class EmbeddedTransport:
-    """Runs every method on a database in this process, through mdstore's Backend.
+    """Runs every method on a database in this process, through mdstore's ``Service``
+    (the handlers ``mdstore serve`` runs).
 
     Args:
         url: SQLAlchemy URL, e.g. ``sqlite:///md.db``; the schema is created when the
@@ -238,22 +239,14 @@ class EmbeddedTransport:
 
     def __init__(self, url: str) -> None:
         # Imported here: only embedded use needs SQLAlchemy and the store.
-        from mdstore.store.backend import Backend
+        from mdstore.service.dispatch import Service
 
-        self._backend = Backend(url)
-        self.target = self._backend.masked_url
+        self._service = Service(url)
+        self.target = self._service.masked_url
 
     def call(self, method: str, request: Any) -> Any:
         """Runs ``method`` in one transaction; raises ``MdstoreError`` subclasses."""
-        if method == "GetServerInfo":  # served by the gRPC server itself, not the store
-            import mdstore
-
-            return v1.GetServerInfoResponse(
-                server_version=mdstore.__version__,
-                schema_version=self._backend.schema_version or "",
-                database_dialect=self._backend.dialect,
-            )
-        return self._backend.call(method, request)
+        return self._service.call(method, request)
 
     def close(self) -> None:
-        self._backend.close()
+        self._service.close()

@@ -1,6 +1,6 @@
 """Composition root of the server: build the gRPC server, run it until a signal.
 
-``create_server(backend)`` wires the servicers, the error interceptor, the health
+``create_server(service)`` wires the servicers, the error interceptor, the health
 service and reflection onto a thread-pool server and binds it; ``serve(url, …)``
 is what ``mdstore serve`` runs.
 """
@@ -16,16 +16,16 @@ from types import FrameType
 from typing import Any
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool
-from google.protobuf.descriptor import FileDescriptor
+from google.protobuf import descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2
 
 from mdstore import wire
 from mdstore.errors import UnavailableError
 from mdstore.server.interceptors import ErrorInterceptor
-from mdstore.server.servicer import MdstoreServicer, MetadataBackend, MetadataStoreServicer
-from mdstore.store.backend import Backend
+from mdstore.server.servicer import SERVED_SERVICES, Dispatcher, generic_handlers
+from mdstore.service.dispatch import Service
+from mdstore.wire.messages import copy_pool
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,6 @@ DEFAULT_WORKERS = 16
 DEFAULT_GRACE_SECONDS = 10.0
 # MLMD batches (PutExecution with many artifacts, GetArtifacts without paging) get large.
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
-
-SERVED_SERVICES = (wire.MLMD_SERVICE, wire.MDSTORE_SERVICE)
 
 
 class MdstoreServer(grpc.Server):
@@ -70,14 +68,14 @@ class MdstoreServer(grpc.Server):
 
 
 def create_server(
-    backend: MetadataBackend,
+    dispatcher: Dispatcher,
     address: str = "127.0.0.1:0",
     max_workers: int = DEFAULT_WORKERS,
 ) -> tuple[MdstoreServer, int]:
-    """Builds a server for ``backend`` bound to ``address``; the caller starts it.
+    """Builds a server for ``dispatcher`` bound to ``address``; the caller starts it.
 
     Args:
-        backend: the store behind every RPC (``Backend`` or a fake with its interface).
+        dispatcher: runs every RPC (``Service``, or a fake with its ``call_wire``).
         address: ``host:port``; port 0 picks a free port.
         max_workers: threads serving requests concurrently.
 
@@ -97,32 +95,15 @@ def create_server(
             ("grpc.so_reuseport", 0),
         ],
     )
-    _add_services(
-        server,
-        {
-            wire.MLMD_SERVICE: MetadataStoreServicer(backend).method_handlers(),
-            wire.MDSTORE_SERVICE: MdstoreServicer(backend).method_handlers(),
-        },
-    )
+    # Generic handlers: grpcio's newer registered-method API gave no measurable
+    # latency gain, and a CI run lost a server process without a trace while it
+    # was in use.
+    server.add_generic_rpc_handlers(generic_handlers(dispatcher))
     health_servicer = _add_health(server)
     names = (*SERVED_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME)
     reflection.enable_server_reflection(names, server, pool=_reflection_pool())
     port = _bind(server, address)
     return MdstoreServer(server, health_servicer), port
-
-
-def _add_services(
-    server: grpc.Server, services: dict[str, dict[str, grpc.RpcMethodHandler[Any, Any]]]
-) -> None:
-    """Registers each service's methods as generic handlers.
-
-    grpcio's newer registered-method API was tried here and dropped: it gave no
-    measurable latency gain, and a CI run lost a server process without a trace
-    while it was in use.
-    """
-    server.add_generic_rpc_handlers(
-        [grpc.method_handlers_generic_handler(s, h) for s, h in services.items()]
-    )
 
 
 def _add_health(server: grpc.Server) -> health.HealthServicer:
@@ -145,24 +126,8 @@ def _bind(server: grpc.Server, address: str) -> int:
 
 def _reflection_pool() -> descriptor_pool.DescriptorPool:
     """One pool holding our services (kept in a private pool) and health/reflection."""
-    pool = descriptor_pool.DescriptorPool()
-    added: set[str] = set()
-
-    def add(file: FileDescriptor) -> None:
-        if file.name in added:
-            return
-        for dependency in file.dependencies:
-            add(dependency)
-        proto = descriptor_pb2.FileDescriptorProto()
-        file.CopyToProto(proto)
-        pool.Add(proto)
-        added.add(file.name)
-
-    for name in SERVED_SERVICES:
-        add(wire.POOL.FindServiceByName(name).file)
-    add(health_pb2.DESCRIPTOR)
-    add(reflection_pb2.DESCRIPTOR)
-    return pool
+    ours = [wire.POOL.FindServiceByName(name).file for name in SERVED_SERVICES]
+    return copy_pool([*ours, health_pb2.DESCRIPTOR, reflection_pb2.DESCRIPTOR])
 
 
 def serve(
@@ -181,20 +146,20 @@ def serve(
         FailedPreconditionError: the schema is stale; run ``mdstore db upgrade``.
         UnavailableError: the address cannot be bound.
     """
-    backend = Backend(url, pool_size=max_workers)  # a connection for every worker thread
+    service = Service(url, pool_size=max_workers)  # a connection for every worker thread
     try:
-        server, bound_port = create_server(backend, _address(host, port), max_workers)
+        server, bound_port = create_server(service, _address(host, port), max_workers)
         server.start()
         log.info(
             "mdstore serving %s (dialect %s, schema %s) on %s",
-            backend.masked_url,
-            backend.dialect,
-            backend.schema_version,
+            service.masked_url,
+            service.dialect,
+            service.schema_version,
             _address(host, bound_port),
         )
         _wait_for_signal(server, grace_seconds)
     finally:
-        backend.close()
+        service.close()
 
 
 def _address(host: str, port: int) -> str:

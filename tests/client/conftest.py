@@ -1,7 +1,7 @@
 """Clients for the client tests: the same tests run over gRPC and embedded.
 
 ``client`` is parametrized over the transport (``grpc``: a real in-process server,
-``create_server(Backend(db_url))``; ``embedded``: ``connect(db_url)``) and, through
+``create_server(Service(db_url))``; ``embedded``: ``connect(db_url)``) and, through
 the root conftest's ``db_url``, over every database backend configured.
 ``calls`` records the methods a client sends, to check atomicity and batching.
 """
@@ -75,9 +75,9 @@ def client(
     if request.param == "embedded":
         made = mdstore_client.connect(db_url)
     else:
-        from mdstore.store.backend import Backend
+        from mdstore.service.dispatch import Service
 
-        backend = Backend(db_url, pool_size=2)
+        backend = Service(db_url, pool_size=2)
         made = mdstore_client.connect(f"127.0.0.1:{serve(backend)}", timeout=20, retry=FAST_RETRY)
     made.transport = RecordingTransport(made.transport)
     yield made

@@ -24,7 +24,7 @@ from mdstore.errors import (
     UnavailableError,
 )
 from mdstore.server.interceptors import ErrorInterceptor
-from mdstore.server.servicer import MetadataStoreServicer
+from mdstore.server.servicer import generic_handlers
 from mdstore.wire import MLMD_SERVICE, mlmd, service_methods
 from mdstore_client import RetryPolicy, TlsOptions, connect
 from mdstore_client.client import Client
@@ -50,7 +50,7 @@ class ScriptedBackend:
             raise self.errors.pop(0)
         if self.delay:
             threading.Event().wait(self.delay)
-        return self._responses[method]()
+        return self._responses[method.rsplit("/", 1)[-1]]()
 
     call_wire = call  # what the gRPC servicer calls
 
@@ -178,7 +178,7 @@ def tls_port(certificate: tuple[bytes, bytes]) -> Iterator[int]:
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=4), interceptors=[ErrorInterceptor()]
     )
-    server.add_generic_rpc_handlers([MetadataStoreServicer(ScriptedBackend()).generic_handler()])
+    server.add_generic_rpc_handlers(generic_handlers(ScriptedBackend()))
     credentials = grpc.ssl_server_credentials([certificate])
     port = server.add_secure_port("127.0.0.1:0", credentials)
     server.start()

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from mdstore.store.list_options import ListOptions
-from mdstore.store.metadata_store import MetadataStore
+from mdstore.embedded.list_options import ListOptions
+from mdstore.embedded.store import MetadataStore
 from mdstore.wire import mlmd
 from tests.compat import filter_cases
 from tests.compat.filter_cases import CASES

@@ -19,17 +19,17 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Dialect, Engine, inspect, select, text
 
 from mdstore.errors import FailedPreconditionError
-from mdstore.store.engine import create_db_engine
-from mdstore.store.filter_query import AFTER_ID, compile_filter
-from mdstore.store.migrate import (
+from mdstore.store.db.engine import create_db_engine
+from mdstore.store.db.migrate import (
     alembic_config,
     current_revision,
     ensure_current,
     head_revision,
     upgrade,
 )
-from mdstore.store.nodes import ARTIFACT
-from mdstore.store.schema import STRING_INDEX_DIALECTS, created_on, metadata
+from mdstore.store.db.schema import STRING_INDEX_DIALECTS, created_on, metadata
+from mdstore.store.filter.compiler import AFTER_ID, compile_filter
+from mdstore.store.records.kinds import ARTIFACT
 from tests.conftest import BACKENDS
 
 NODES = ("artifact", "execution", "context")

@@ -13,9 +13,9 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from mdstore.store.backend import Backend
-from mdstore.store.engine import create_db_engine
-from mdstore.store.migrate import alembic_config, current_revision, head_revision, upgrade
+from mdstore.service.dispatch import Service
+from mdstore.store.db.engine import create_db_engine
+from mdstore.store.db.migrate import alembic_config, current_revision, head_revision, upgrade
 from mdstore.wire import mlmd
 from tests.conftest import BACKENDS
 
@@ -89,9 +89,9 @@ def _upgrade(url: str) -> None:
 
 def test_upgrade_fills_nodes_and_events_written_at_0001(url_at_0001: str) -> None:
     _upgrade(url_at_0001)
-    backend = Backend(url_at_0001, create_if_empty=False)
+    backend = Service(url_at_0001, create_if_empty=False)
     try:
-        assert current_revision(backend.engine) == head_revision()
+        assert current_revision(backend.database.engine) == head_revision()
         got = backend.call("GetArtifactsByID", mlmd.GetArtifactsByIDRequest(artifact_ids=[7, 8]))
         assert list(got.artifacts) == _expected_artifacts()
 

@@ -86,7 +86,7 @@ def serve_backend() -> Iterator[ServeBackend]:
 
 @pytest.fixture
 def running(backend: Any, serve_backend: ServeBackend) -> RunningServer:
-    """A server on the real Backend over a migrated, empty database."""
+    """A server on the real Service over a migrated, empty database."""
     return serve_backend(backend)
 
 
@@ -148,10 +148,15 @@ class FakeBackend:
         self.calls: list[tuple[str, Any]] = []
         self.entered = threading.Event()
         self.finished = threading.Event()
-        self._responses = {name: resp for name, _, resp in service_methods(MLMD_SERVICE)}
+        self._responses = {
+            f"{service}/{name}": response
+            for service in (MLMD_SERVICE, MDSTORE_SERVICE)
+            for name, _, response in service_methods(service)
+        }
 
     def call_wire(self, method: str, request: Any) -> Any:
-        self.calls.append((method, request))
+        """Records the call by its bare method name; answers as configured."""
+        self.calls.append((method.rsplit("/", 1)[-1], request))
         self.entered.set()
         try:
             if self.error is not None:

@@ -16,7 +16,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 import mdstore
 from mdstore.errors import UnavailableError
 from mdstore.server.app import create_server
-from mdstore.store.migrate import head_revision
+from mdstore.store.db.migrate import head_revision
 from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE, mlmd, v1
 from tests.server.conftest import FakeBackend, RunningServer, ServeBackend
 

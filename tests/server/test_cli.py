@@ -14,8 +14,8 @@ import grpc
 import pytest
 
 from mdstore.cli import main
-from mdstore.store.engine import mask_url
-from mdstore.store.migrate import head_revision
+from mdstore.store.db.engine import mask_url
+from mdstore.store.db.migrate import head_revision
 from mdstore.wire import MDSTORE_SERVICE, v1
 from tests.server.conftest import Stub
 

@@ -13,9 +13,9 @@ import grpc
 import pytest
 
 from mdstore.errors import NotFoundError
-from mdstore.server import app
 from mdstore.server.interceptors import ErrorInterceptor
-from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE, mlmd, v1
+from mdstore.server.servicer import generic_handlers
+from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE, mlmd, service_methods, v1
 from tests.server.conftest import FakeBackend, RunningServer, ServeBackend, status_of
 
 
@@ -100,29 +100,15 @@ def test_unknown_and_streaming_handlers_pass_through() -> None:
     assert interceptor.intercept_service(lambda _d: stream, _Details("/s/Watch")) is stream
 
 
-class _RecordingServer:
-    def __init__(self) -> None:
-        self.registered: dict[str, dict[str, Any]] = {}
-        self.generic: list[Any] = []
+def test_both_services_are_served_by_generic_handlers() -> None:
+    handlers = generic_handlers(FakeBackend())
 
-    def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
-        self.registered[service] = handlers
-
-    def add_generic_rpc_handlers(self, handlers: Any) -> None:
-        self.generic.extend(handlers)
-
-
-def test_services_are_served_by_generic_handlers_only() -> None:
-    handler = _handler(lambda _request, _context: None)
-    services = {MLMD_SERVICE: {"GetArtifacts": handler}, MDSTORE_SERVICE: {"Info": handler}}
-
-    server = _RecordingServer()
-    app._add_services(server, services)  # type: ignore[arg-type]
-
-    assert server.registered == {}  # grpcio's registered-method API is not used (app.py)
-    assert len(server.generic) == 2
-    found = server.generic[0].service(_Details(f"/{MLMD_SERVICE}/GetArtifacts"))
-    assert found is handler
+    assert len(handlers) == 2
+    for service, handler in zip((MLMD_SERVICE, MDSTORE_SERVICE), handlers, strict=True):
+        for name, _, _ in service_methods(service):
+            found = handler.service(_Details(f"/{service}/{name}"))
+            assert found is not None, name
+            assert found.unary_unary is not None
 
 
 def test_errors_and_successes_alternate_on_one_server(serve_backend: ServeBackend) -> None:
@@ -138,4 +124,6 @@ def test_errors_and_successes_alternate_on_one_server(serve_backend: ServeBacken
         assert isinstance(
             running.mlmd.GetArtifacts(mlmd.GetArtifactsRequest()), mlmd.GetArtifactsResponse
         )
+    fake.response = v1.GetServerInfoResponse(schema_version="fake-revision")
     assert running.v1.GetServerInfo(v1.GetServerInfoRequest()).schema_version == "fake-revision"
+    assert fake.calls[-1][0] == "GetServerInfo"

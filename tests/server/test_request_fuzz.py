@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event
 
 from mdstore.server.app import create_server
-from mdstore.store.backend import Backend
+from mdstore.service.dispatch import Service
 from mdstore.wire import MLMD_SERVICE, mlmd, service_methods
 from tests.server.conftest import CLIENT_OPTIONS, Stub
 
@@ -65,9 +65,9 @@ STRINGS = st.one_of(
 
 class Server:
     def __init__(self, path: Path) -> None:
-        self.backend = Backend(f"sqlite:///{path}", pool_size=4)
+        self.backend = Service(f"sqlite:///{path}", pool_size=4)
         self.statements: list[str] = []
-        event.listen(self.backend.engine, "before_cursor_execute", self._record)
+        event.listen(self.backend.database.engine, "before_cursor_execute", self._record)
         self.server, port = create_server(self.backend, "127.0.0.1:0", max_workers=8)
         self.server.start()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=CLIENT_OPTIONS)

@@ -1,7 +1,7 @@
 """Responses a handler assembles as bytes reach gRPC clients unchanged.
 
-``rpc.Serialized`` responses (pages, nodes by id) skip the parse and
-re-serialization in the servicer; ``Backend.call`` still returns messages.
+``Encoded`` responses (pages, nodes by id) skip the parse and re-serialization
+in the servicer; ``Service.call`` still returns messages.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import grpc
 import pytest
 
 from mdstore.server.app import create_server
-from mdstore.store.backend import Backend
-from mdstore.store.rpc import Serialized
+from mdstore.service.dispatch import Service
 from mdstore.wire import MLMD_SERVICE, mlmd
+from mdstore.wire.encoding import Encoded
 
 
 @pytest.fixture
-def backend() -> Iterator[Backend]:
-    backend = Backend("sqlite://")
+def backend() -> Iterator[Service]:
+    backend = Service("sqlite://")
     yield backend
     backend.close()
 
@@ -32,7 +32,7 @@ def _stub(channel: grpc.Channel, method: str) -> grpc.UnaryUnaryMultiCallable:
     )
 
 
-def _artifacts(backend: Backend) -> list[int]:
+def _artifacts(backend: Service) -> list[int]:
     type_id = backend.call(
         "PutArtifactType",
         mlmd.PutArtifactTypeRequest(artifact_type=mlmd.ArtifactType(name="t", properties={"n": 1})),
@@ -46,20 +46,21 @@ def _artifacts(backend: Backend) -> list[int]:
     )
 
 
-def test_backend_call_parses_what_the_servicer_sends_as_bytes(backend: Backend) -> None:
+def test_backend_call_parses_what_the_servicer_sends_as_bytes(backend: Service) -> None:
     ids = _artifacts(backend)
     request = mlmd.GetArtifactsByIDRequest(artifact_ids=ids)
 
     wire = backend.call_wire("GetArtifactsByID", request)
     message = backend.call("GetArtifactsByID", request)
 
-    assert isinstance(wire, Serialized)
-    assert mlmd.GetArtifactsByIDResponse.FromString(wire) == message
+    assert isinstance(wire, Encoded)
+    assert wire.message_class is mlmd.GetArtifactsByIDResponse
+    assert mlmd.GetArtifactsByIDResponse.FromString(wire.data) == message
     assert [a.id for a in message.artifacts] == ids
     assert [a.uri for a in message.artifacts] == ["u0", "u1", "u2"]
 
 
-def test_grpc_clients_get_the_same_response_as_the_embedded_call(backend: Backend) -> None:
+def test_grpc_clients_get_the_same_response_as_the_embedded_call(backend: Service) -> None:
     ids = _artifacts(backend)
     server, port = create_server(backend, "127.0.0.1:0", 2)
     server.start()

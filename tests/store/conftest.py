@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from mdstore.store import schema
+from mdstore.store.db import schema
 from mdstore.wire import mlmd
 
 # ml_metadata.PropertyType values (the private pool exposes enums as descriptors).
@@ -68,7 +68,7 @@ def count_rows(backend: Any) -> Callable[[str], int]:
 
     def count(table_name: str) -> int:
         table = schema.metadata.tables[table_name]
-        with backend.engine.connect() as conn:
+        with backend.database.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
     return count

@@ -4,7 +4,7 @@ Status codes follow ml-metadata 1.17.1 (checked against its in-process fake
 database), except where MLMD is broken: an empty ``Value`` crashes MLMD (mdstore:
 INVALID_ARGUMENT), and MLMD has no length limits on SQLite (mdstore: names and
 external ids over 255 characters are INVALID_ARGUMENT on every backend instead of
-failing or truncating in MySQL). Every case goes through ``Backend.call``, the
+failing or truncating in MySQL). Every case goes through ``Service.call``, the
 layer both the gRPC server and the embedded API use.
 """
 

@@ -17,9 +17,9 @@ import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 import mdstore
+from mdstore.embedded.list_options import PAGE_SIZE, ListOptions, OrderByField, list_all
 from mdstore.errors import InvalidArgumentError, NotFoundError
-from mdstore.store.backend import Backend
-from mdstore.store.list_options import PAGE_SIZE, ListOptions, OrderByField, list_all
+from mdstore.service.dispatch import Service
 from mdstore.wire import mlmd
 
 INT = mlmd.PropertyType.values_by_name["INT"].number
@@ -325,7 +325,7 @@ def test_messages_from_another_descriptor_pool_are_accepted(store: Any) -> None:
 
 
 def test_shared_backend_outlives_the_store(tmp_path: Any) -> None:
-    backend = Backend(f"sqlite:///{tmp_path}/md.db")
+    backend = Service(f"sqlite:///{tmp_path}/md.db")
     try:
         with mdstore.MetadataStore(backend) as first:
             type_id = _dataset_type(first)

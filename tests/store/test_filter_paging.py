@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, Select, event
 
-from mdstore.store.filter_query import AFTER_ID
+from mdstore.store.filter.compiler import AFTER_ID
 from mdstore.wire import mlmd
 from tests.listing import artifact_page, in_subqueries, list_options
 from tests.store.conftest import INT
@@ -131,7 +131,7 @@ def test_page_two_in_id_order_bounds_each_subquery_by_the_token(
     query = "custom_properties.owner.string_value = 'wide' AND contexts_c.name = 'ctx'"
     first, token = artifact_page(backend, list_options(ID, asc, 7, query=query))
 
-    with _listings(backend.engine) as listings:
+    with _listings(backend.database.engine) as listings:
         artifact_page(backend, list_options(ID, asc, 7, token, query=query))
 
     [(sql, params)] = [(s, p) for s, p in listings if "FROM artifact" in s]
@@ -151,7 +151,7 @@ def test_first_pages_and_time_orders_leave_the_subquery_whole(
         artifact_page(backend, list_options(field, True, 7, query=query))[1] if token else ""
     )
 
-    with _listings(backend.engine) as listings:
+    with _listings(backend.database.engine) as listings:
         artifact_page(backend, list_options(field, True, 7, next_token, query=query))
 
     [(sql, params)] = [(s, p) for s, p in listings if "FROM artifact" in s]

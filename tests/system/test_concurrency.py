@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
 
-from mdstore.store import schema
+from mdstore.store.db import schema
 from mdstore.wire import MLMD_SERVICE, mlmd
 from tests.conftest import SERVER_BACKENDS
 from tests.system.conftest import Server, run_mdstore

@@ -16,9 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mdstore.errors import InvalidArgumentError
-from mdstore.store import validation
-from mdstore.store.validation import check_utf8
-from mdstore.wire import mlmd
+from mdstore.wire import mlmd, utf8
+from mdstore.wire.utf8 import check_utf8
 
 MARKER = "@@@@"
 NOT_UTF8 = b"\xff\xfe\xfd\xfc"
@@ -96,7 +95,7 @@ def test_a_valid_request_never_walks_its_fields(monkeypatch: pytest.MonkeyPatch)
     def walk(_message: Any) -> None:
         raise AssertionError("the field walk ran for a valid request")
 
-    monkeypatch.setattr(validation, "_check_fields", walk)
+    monkeypatch.setattr(utf8, "_check_fields", walk)
     request = mlmd.PutArtifactsRequest(artifacts=[_with_property(f"k{i}", "v") for i in range(50)])
 
     check_utf8(request)
@@ -114,7 +113,7 @@ def test_unknown_fields_are_left_alone() -> None:
 def test_without_a_strict_twin_the_walk_still_catches_it(
     monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
-    monkeypatch.setattr(validation, "_strict_class", lambda _descriptor: None)
+    monkeypatch.setattr(utf8, "_strict_class", lambda _descriptor: None)
 
     with pytest.raises(InvalidArgumentError, match="not valid UTF-8"):
         check_utf8(corrupt(CASES[case]()))
@@ -124,10 +123,10 @@ def test_without_a_strict_twin_the_walk_still_catches_it(
 def test_the_twin_is_built_once_per_message_type() -> None:
     descriptor = mlmd.PutContextsRequest.DESCRIPTOR
 
-    first = validation._strict_class(descriptor)
+    first = utf8._strict_class(descriptor)
 
     assert first is not None
-    assert validation._strict_class(descriptor) is first
+    assert utf8._strict_class(descriptor) is first
     assert first.DESCRIPTOR.full_name == descriptor.full_name
 
 

@@ -1,5 +1,6 @@
-"""Every pooled SQLite connection gets mdstore's settings, and every pool hands back
-the connection used last (its caches are the warm ones)."""
+"""Every pooled SQLite connection gets mdstore's settings (durable commits unless the
+URL opts out), and every pool hands back the connection used last (its caches are
+the warm ones)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine
 
-from mdstore.store import engine as engine_module
-from mdstore.store.engine import create_db_engine, run_in_transaction
+from mdstore.errors import InvalidArgumentError
+from mdstore.store import driver
+from mdstore.store.db.engine import create_db_engine
+from mdstore.store.db.transactions import run_in_transaction
 from tests.conftest import BACKENDS, admin_url
 
 EXPECTED = {
     "journal_mode": "wal",
-    "synchronous": 1,  # NORMAL
+    "synchronous": 2,  # FULL: an acknowledged commit survives a power loss
     "foreign_keys": 1,
-    "mmap_size": engine_module.SQLITE_MMAP_BYTES,
-    "wal_autocheckpoint": engine_module.SQLITE_WAL_AUTOCHECKPOINT_PAGES,
-    "journal_size_limit": engine_module.SQLITE_WAL_LIMIT_BYTES,
+    "mmap_size": driver.SQLITE_MMAP_BYTES,
+    "wal_autocheckpoint": driver.SQLITE_WAL_AUTOCHECKPOINT_PAGES,
+    "journal_size_limit": driver.SQLITE_WAL_LIMIT_BYTES,
 }
 
 
@@ -43,6 +46,31 @@ def test_each_pooled_connection_has_the_settings(engine: Engine) -> None:
     finally:
         for connection in held:
             connection.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "level"), [("normal", 1), ("NORMAL", 1), ("full", 2), ("extra", 3)]
+)
+def test_the_url_chooses_commit_durability(tmp_path: Path, query: str, level: int) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'sync.db'}?synchronous={query}")
+    try:
+        with engine.connect() as conn:
+            pragmas = _pragmas(conn.connection.dbapi_connection)
+    finally:
+        engine.dispose()
+    assert pragmas == {**EXPECTED, "synchronous": level}
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("sqlite:///x.db?synchronous=off", "synchronous must be one of full, normal, extra"),
+        ("postgresql+psycopg://h/db?synchronous=normal", "synchronous= is a SQLite setting"),
+    ],
+)
+def test_a_bad_durability_setting_is_invalid(url: str, message: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=message):
+        create_db_engine(url)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -20,12 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from mdstore.embedded.store import MetadataStore
 from mdstore.errors import InvalidArgumentError
-from mdstore.store import paging
-from mdstore.store.backend import Backend
-from mdstore.store.filter_query import AFTER_ID, compile_filter
-from mdstore.store.metadata_store import MetadataStore
-from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind
+from mdstore.service.dispatch import Service
+from mdstore.store.filter.compiler import AFTER_ID, compile_filter
+from mdstore.store.records import listing as paging
+from mdstore.store.records.kinds import ARTIFACT, CONTEXT, EXECUTION, NodeKind
 from mdstore.wire import mlmd
 from tests.compat import filter_cases
 from tests.listing import in_subqueries
@@ -112,15 +112,15 @@ def test_id_keyset_without_options() -> None:
 
 
 @pytest.fixture(scope="module")
-def cases_backend() -> Iterator[tuple[Backend, dict[str, int]]]:
-    backend = Backend("sqlite://")
+def cases_backend() -> Iterator[tuple[Service, dict[str, int]]]:
+    backend = Service("sqlite://")
     ids = filter_cases.populate(MetadataStore(backend), mlmd)
     yield backend, ids
     backend.close()
 
 
 def _rows(
-    backend: Backend, query: str, kind: NodeKind, after: str, bounded: bool, last: int
+    backend: Service, query: str, kind: NodeKind, after: str, bounded: bool, last: int
 ) -> Any:
     table = kind.table
     try:
@@ -129,12 +129,12 @@ def _rows(
         return e.message
     keyset = table.c.id > last if after == ">" else table.c.id < last
     statement = select(table.c.id).where(condition, keyset).order_by(table.c.id)
-    with backend.engine.connect() as conn:
+    with backend.database.engine.connect() as conn:
         return list(conn.execute(statement, {AFTER_ID: last}).scalars())
 
 
 def test_bounded_filters_keep_the_rows_past_the_bound_on_the_compat_cases(
-    cases_backend: tuple[Backend, dict[str, int]],
+    cases_backend: tuple[Service, dict[str, int]],
 ) -> None:
     backend, ids = cases_backend
     kinds = {"artifact": ARTIFACT, "execution": EXECUTION, "context": CONTEXT}
@@ -157,7 +157,7 @@ def test_bounded_filters_keep_the_rows_past_the_bound_on_the_compat_cases(
     last=st.integers(0, 8),
 )
 def test_a_bounded_filter_keeps_the_rows_past_the_bound(
-    cases_backend: tuple[Backend, dict[str, int]], data: Any, kind: str, after: str, last: int
+    cases_backend: tuple[Service, dict[str, int]], data: Any, kind: str, after: str, last: int
 ) -> None:
     query = data.draw(_queries(kind))
     backend = cases_backend[0]

@@ -17,14 +17,15 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
+from mdstore.embedded.list_options import ListOptions
+from mdstore.embedded.store import MetadataStore
 from mdstore.errors import InvalidArgumentError
-from mdstore.store import filter_query
-from mdstore.store.backend import Backend
-from mdstore.store.engine import create_db_engine, run_in_transaction
-from mdstore.store.filter_query import compile_filter, decode_string, parse_int
-from mdstore.store.list_options import ListOptions
-from mdstore.store.metadata_store import MetadataStore
-from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind
+from mdstore.service.dispatch import Service
+from mdstore.store.db.engine import create_db_engine
+from mdstore.store.db.transactions import run_in_transaction
+from mdstore.store.filter import compiler as filter_query
+from mdstore.store.filter.compiler import compile_filter, decode_string, parse_int
+from mdstore.store.records.kinds import ARTIFACT, CONTEXT, EXECUTION, NodeKind
 from mdstore.wire import mlmd
 
 KINDS = {"artifact": ARTIFACT, "execution": EXECUTION, "context": CONTEXT}
@@ -249,15 +250,15 @@ def test_one_alias_is_one_subquery_and_no_join_at_top_level() -> None:
 
 
 @pytest.fixture(scope="module")
-def backend() -> Iterator[Backend]:
-    backend = Backend("sqlite://")
+def backend() -> Iterator[Service]:
+    backend = Service("sqlite://")
     _populate(MetadataStore(backend))
     yield backend
     backend.close()
 
 
 @pytest.fixture
-def store(backend: Backend) -> MetadataStore:
+def store(backend: Service) -> MetadataStore:
     return MetadataStore(backend)
 
 
@@ -399,13 +400,13 @@ def _run(engine: Any, query: str, kind: NodeKind) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(query=st.text(max_size=60), kind=st.sampled_from(ALL))
 def test_random_text_only_raises_invalid_argument(backend: Any, query: str, kind: str) -> None:
-    _run(backend.engine, query, KINDS[kind])
+    _run(backend.database.engine, query, KINDS[kind])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), kind=st.sampled_from(ALL))
 def test_generated_queries_compile_to_sql_that_runs(backend: Any, data: Any, kind: str) -> None:
-    _run(backend.engine, data.draw(_expressions(kind)), KINDS[kind])
+    _run(backend.database.engine, data.draw(_expressions(kind)), KINDS[kind])
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -450,7 +451,7 @@ def test_generated_queries_compile_to_sql_that_runs(backend: Any, data: Any, kin
 def test_token_soup_only_raises_invalid_argument(
     backend: Any, tokens: list[str], kind: str
 ) -> None:
-    _run(backend.engine, " ".join(tokens), KINDS[kind])
+    _run(backend.database.engine, " ".join(tokens), KINDS[kind])
 
 
 @pytest.fixture

@@ -21,14 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine.default import DefaultExecutionContext
 
+from mdstore.embedded.list_options import ListOptions
+from mdstore.embedded.store import MetadataStore
 from mdstore.errors import InvalidArgumentError, MdstoreError
-from mdstore.store import filter_query, schema
-from mdstore.store.backend import Backend
-from mdstore.store.filter_query import compile_filter
-from mdstore.store.filter_sql import searchable
-from mdstore.store.list_options import ListOptions
-from mdstore.store.metadata_store import MetadataStore
-from mdstore.store.nodes import ARTIFACT, CONTEXT, EXECUTION, NodeKind
+from mdstore.service.dispatch import Service
+from mdstore.store.db import schema
+from mdstore.store.filter import compiler as filter_query
+from mdstore.store.filter.compiler import compile_filter
+from mdstore.store.filter.names import searchable
+from mdstore.store.records.kinds import ARTIFACT, CONTEXT, EXECUTION, NodeKind
 from mdstore.wire import mlmd
 from tests.compat import filter_cases
 from tests.listing import in_subqueries
@@ -78,10 +79,10 @@ def test_a_bad_query_raises_on_every_call(query: str) -> None:
 
 
 def test_literals_stay_parameters_and_the_statement_cache_hits() -> None:
-    backend = Backend("sqlite://")
+    backend = Service("sqlite://")
     query = "custom_properties.owner.string_value = 'team-7' AND properties.size.int_value < 77"
     hits = []
-    with backend.engine.connect() as conn:
+    with backend.database.engine.connect() as conn:
         for _ in range(3):
             statement = select(ARTIFACT.table.c.id).where(compile_filter(query, ARTIFACT))
             result = conn.execute(statement)
@@ -162,20 +163,20 @@ def test_a_group_over_two_scopes_ties_them_to_one_node() -> None:
 # ---------------------------------------------------------------- query plans (SQLite)
 
 
-def _plan(backend: Backend, query: str, kind: NodeKind = ARTIFACT) -> str:
+def _plan(backend: Service, query: str, kind: NodeKind = ARTIFACT) -> str:
     table = kind.table
     statement = select(table.c.id).where(compile_filter(query, kind))
     statement = statement.where(table.c.id > 0).order_by(table.c.id).limit(101)
-    compiled = statement.compile(dialect=backend.engine.dialect)
+    compiled = statement.compile(dialect=backend.database.engine.dialect)
     params = tuple(compiled.params[name] for name in compiled.positiontup or [])
-    with backend.engine.connect() as conn:
+    with backend.database.engine.connect() as conn:
         rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params).all()
     return "\n".join(row[3] for row in rows)
 
 
 @pytest.fixture(scope="module")
-def sqlite_backend() -> Iterator[Backend]:
-    backend = Backend("sqlite://")
+def sqlite_backend() -> Iterator[Service]:
+    backend = Service("sqlite://")
     yield backend
     backend.close()
 
@@ -185,7 +186,7 @@ def _needs_index(table: Any, fixed: tuple[str, ...], column: str) -> None:
         pytest.skip(f"schema.py has no index on {table.name} {(*fixed, column)}")
 
 
-def test_a_property_comparison_is_an_index_range(sqlite_backend: Backend) -> None:
+def test_a_property_comparison_is_an_index_range(sqlite_backend: Service) -> None:
     _needs_index(schema.artifact_property_table, ("name", "is_custom_property"), "int_value")
     plan = _plan(sqlite_backend, "properties.size.int_value < 100")
     assert "CORRELATED" not in plan
@@ -193,7 +194,7 @@ def test_a_property_comparison_is_an_index_range(sqlite_backend: Backend) -> Non
     assert "(name=? AND is_custom_property=? AND int_value<?)" in plan
 
 
-def test_a_context_name_is_an_index_lookup(sqlite_backend: Backend) -> None:
+def test_a_context_name_is_an_index_lookup(sqlite_backend: Service) -> None:
     _needs_index(schema.context_table, (), "name")
     plan = _plan(sqlite_backend, "contexts_run.name = 'bench-run-3'")
     assert "CORRELATED" not in plan
@@ -201,12 +202,12 @@ def test_a_context_name_is_an_index_lookup(sqlite_backend: Backend) -> None:
     assert "attribution_1 USING COVERING INDEX" in plan
 
 
-def test_a_probe_uses_the_primary_key(sqlite_backend: Backend) -> None:
+def test_a_probe_uses_the_primary_key(sqlite_backend: Service) -> None:
     plan = _plan(sqlite_backend, "custom_properties.flag.bool_value = TRUE AND uri = 'x'")
     assert "(artifact_id=? AND name=? AND is_custom_property=?)" in plan
 
 
-def test_a_string_comparison_is_an_index_lookup(sqlite_backend: Backend) -> None:
+def test_a_string_comparison_is_an_index_lookup(sqlite_backend: Service) -> None:
     _needs_index(schema.artifact_property_table, ("name", "is_custom_property"), "string_value")
     plan = _plan(sqlite_backend, "custom_properties.owner.string_value = 'team-7' AND uri = 'x'")
     assert "CORRELATED" not in plan
@@ -284,27 +285,27 @@ def _queries(kind: str) -> st.SearchStrategy[str]:
 
 
 @pytest.fixture(scope="module")
-def cases_backend() -> Iterator[Backend]:
-    backend = Backend("sqlite://")
+def cases_backend() -> Iterator[Service]:
+    backend = Service("sqlite://")
     filter_cases.populate(MetadataStore(backend), mlmd)
     yield backend
     backend.close()
 
 
-def _answer(backend: Backend, query: str, kind: NodeKind, form: bool | None) -> Any:
+def _answer(backend: Service, query: str, kind: NodeKind, form: bool | None) -> Any:
     with _forced(form):
         try:
             statement = select(kind.table.c.id).where(compile_filter(query, kind))
         except InvalidArgumentError as e:
             return e.message
-        with backend.engine.connect() as conn:
+        with backend.database.engine.connect() as conn:
             return sorted(conn.execute(statement).scalars())
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), kind=st.sampled_from(sorted(_FIELDS)))
 def test_both_forms_answer_alike_on_generated_queries(
-    cases_backend: Backend, data: Any, kind: str
+    cases_backend: Service, data: Any, kind: str
 ) -> None:
     query = data.draw(_queries(kind))
     answers = [_answer(cases_backend, query, KINDS[kind], form) for form in (None, True, False)]

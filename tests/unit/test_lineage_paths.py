@@ -18,10 +18,11 @@ from typing import Any
 
 import pytest
 
-from mdstore.store import lineage, lineage_ops
-from mdstore.store.backend import Backend
-from mdstore.store.engine import run_in_transaction
-from mdstore.store.lineage import BIDIRECTIONAL, DOWNSTREAM, UPSTREAM, Limits
+from mdstore.service.dispatch import Service
+from mdstore.store.db.transactions import run_in_transaction
+from mdstore.store.lineage import graph_rows, recursive
+from mdstore.store.lineage import walk as lineage
+from mdstore.store.lineage.model import BIDIRECTIONAL, DOWNSTREAM, UPSTREAM, Limits, Walk
 from mdstore.wire import mlmd
 
 DIRECTIONS = (UPSTREAM, DOWNSTREAM, BIDIRECTIONAL)
@@ -33,7 +34,7 @@ INPUT, OUTPUT = 3, 4
 class Lineage:
     """A lineage stored through the API: node ids by index, one context per run."""
 
-    def __init__(self, backend: Backend, artifacts: int, executions: int) -> None:
+    def __init__(self, backend: Service, artifacts: int, executions: int) -> None:
         self.backend = backend
         call = backend.call
         a_type = call(
@@ -86,7 +87,7 @@ class Lineage:
         self.backend.call("PutAttributionsAndAssociations", request)
 
 
-def _random_dag(backend: Backend, seed: int) -> Lineage:
+def _random_dag(backend: Service, seed: int) -> Lineage:
     """Executions read earlier outputs (diamonds: paths of several lengths)."""
     rng = random.Random(seed)
     artifacts, executions = 90, 40
@@ -104,7 +105,7 @@ def _random_dag(backend: Backend, seed: int) -> Lineage:
     return graph
 
 
-def _random_cyclic(backend: Backend, seed: int) -> Lineage:
+def _random_cyclic(backend: Service, seed: int) -> Lineage:
     """Events of every type between random nodes: cycles through shared artifacts,
     an artifact both read and written by one execution, isolated nodes."""
     rng = random.Random(seed)
@@ -119,7 +120,7 @@ def _random_cyclic(backend: Backend, seed: int) -> Lineage:
     return graph
 
 
-def _chain(backend: Backend, seed: int) -> Lineage:
+def _chain(backend: Service, seed: int) -> Lineage:
     """Step i reads output i and one side input, writes output i + 1: narrow and
     deep, where leaps go furthest (and long enough to cut a small budget)."""
     rng = random.Random(seed)
@@ -136,7 +137,7 @@ GRAPHS = {"dag": _random_dag, "cyclic": _random_cyclic, "chain": _chain}
 
 
 @pytest.fixture(params=sorted(GRAPHS))
-def graph(request: pytest.FixtureRequest, backend: Backend) -> Lineage:
+def graph(request: pytest.FixtureRequest, backend: Service) -> Lineage:
     return GRAPHS[request.param](backend, seed=7)
 
 
@@ -145,13 +146,13 @@ def leap_budget(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     """The shipped leap settings, or tiny budgets (every leap is cut) with leaps
     from any frontier in every direction, so resuming after a cut is exercised."""
     if request.param == "tight":
-        monkeypatch.setattr(lineage, "LEAP_FRONTIER", 10**6)
-        monkeypatch.setattr(lineage, "LEAP_ROWS", {"sqlite": 3, "postgresql": 3})
+        monkeypatch.setattr(recursive, "LEAP_FRONTIER", 10**6)
+        monkeypatch.setattr(recursive, "LEAP_ROWS", {"sqlite": 3, "postgresql": 3})
         monkeypatch.setattr(
-            lineage,
-            "_leaps",
+            recursive,
+            "leap_flavour",
             lambda flavour, limits: (
-                flavour if flavour in lineage.LEAP_ROWS and limits.max_hops is not None else None
+                flavour if flavour in recursive.LEAP_ROWS and limits.max_hops is not None else None
             ),
         )
     return str(request.param)
@@ -165,13 +166,13 @@ def _starts(graph: Lineage) -> Iterator[tuple[list[int], list[int]]]:
     yield graph.artifacts[1:4], graph.executions[-2:]
 
 
-def _in_transaction(backend: Backend, work: Any) -> Any:
-    return run_in_transaction(backend.engine, work, read_only=True)
+def _in_transaction(backend: Service, work: Any) -> Any:
+    return run_in_transaction(backend.database.engine, work, read_only=True)
 
 
-def test_the_backends_run_recursive_walks(backend: Backend) -> None:
+def test_the_backends_run_recursive_walks(backend: Service) -> None:
     """So the comparisons below are not per-hop against per-hop."""
-    assert _in_transaction(backend, lineage.recursive_flavour) is not None
+    assert _in_transaction(backend, recursive.flavour_of) is not None
 
 
 def test_walks_match_the_per_hop_walk(graph: Lineage, leap_budget: str) -> None:
@@ -190,12 +191,12 @@ def test_walks_match_the_per_hop_walk(graph: Lineage, leap_budget: str) -> None:
 
 def _walk(
     graph: Lineage, how: Any, artifacts: list[int], executions: list[int], limits: Limits
-) -> lineage.Walk:
+) -> Walk:
     return _in_transaction(graph.backend, lambda conn: how(conn, artifacts, executions, limits))
 
 
 def _subgraph(
-    backend: Backend, start: int, direction: int, hops: int | None, mask: tuple[str, ...] = ()
+    backend: Service, start: int, direction: int, hops: int | None, mask: tuple[str, ...] = ()
 ) -> Any:
     options = mlmd.LineageSubgraphQueryOptions(direction=direction)  # type: ignore[arg-type]
     if hops is not None:
@@ -213,7 +214,7 @@ MASKS = (
 )
 
 
-def _lineage_graph(backend: Backend, hops: int | None) -> Any:
+def _lineage_graph(backend: Service, hops: int | None) -> Any:
     options = mlmd.LineageGraphQueryOptions()
     options.artifacts_options.filter_query = "uri = 's3://1' OR uri = 's3://7'"
     if hops is not None:
@@ -243,14 +244,14 @@ def test_graphs_match_the_per_hop_walk_and_per_table_reads(
     """Whole responses: nodes, types, contexts, events and links, in order."""
     fast = _responses(graph)
     with monkeypatch.context() as patched:
-        patched.setattr(lineage, "recursive_flavour", lambda conn: None)
+        patched.setattr(recursive, "flavour_of", lambda conn: None)
         assert _responses(graph) == fast
     with monkeypatch.context() as patched:
-        patched.setattr(lineage_ops, "CHUNK", 2)  # id lists too long for one statement
+        patched.setattr(graph_rows, "CHUNK", 2)  # id lists too long for one statement
         assert _responses(graph) == fast
 
 
-def test_a_walk_without_starting_nodes_is_empty(backend: Backend) -> None:
+def test_a_walk_without_starting_nodes_is_empty(backend: Service) -> None:
     for limits in (Limits(), Limits(max_hops=3, direction=UPSTREAM)):
         walked = _in_transaction(backend, lambda c, lim=limits: lineage.walk(c, [], [], lim))
         assert walked.size() == 0

@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 
 from mdstore.errors import AbortedError
-from mdstore.store import engine as engine_module
-from mdstore.store.engine import create_db_engine, run_in_transaction
+from mdstore.store.db import transactions as engine_module
+from mdstore.store.db.engine import create_db_engine
+from mdstore.store.db.transactions import run_in_transaction
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from mdstore.store import raw_sql
-from mdstore.store.backend import Backend
+from mdstore.service.dispatch import Service
+from mdstore.store import driver as raw_sql
 from mdstore.wire import mlmd
 
 INT, DOUBLE, STRING = 1, 2, 3
@@ -48,13 +48,13 @@ def _execution_type() -> Any:
     return execution_type
 
 
-def _put(backend: Backend, title: str, message: Any) -> int:
+def _put(backend: Service, title: str, message: Any) -> int:
     request = getattr(mlmd, f"Put{title}TypeRequest")(**{f"{title.lower()}_type": message})
     response = backend.call(f"Put{title}Type", request)
     return int(response.type_id)
 
 
-def _by_id(backend: Backend, title: str, ids: list[int]) -> list[Any]:
+def _by_id(backend: Service, title: str, ids: list[int]) -> list[Any]:
     request = getattr(mlmd, f"Get{title}TypesByIDRequest")(type_ids=ids)
     response = backend.call(f"Get{title}TypesByID", request)
     return list(getattr(response, f"{title.lower()}_types"))
@@ -69,7 +69,7 @@ def _stored(message: Any, type_id: int) -> Any:
 
 
 @pytest.fixture
-def stored(backend: Backend) -> dict[str, Any]:
+def stored(backend: Service) -> dict[str, Any]:
     """Types of every kind, with and without properties; name -> expected message."""
     written = {
         "data": (ARTIFACT, _artifact_type()),
@@ -86,7 +86,7 @@ def stored(backend: Backend) -> dict[str, Any]:
 
 
 def test_by_id_returns_the_found_types_of_that_kind_in_id_order(
-    backend: Backend, stored: dict[str, Any]
+    backend: Service, stored: dict[str, Any]
 ) -> None:
     every_id = [t.id for t in stored.values()]
     missing = max(every_id) + 1000
@@ -98,7 +98,7 @@ def test_by_id_returns_the_found_types_of_that_kind_in_id_order(
 
 
 def test_by_id_of_missing_wrong_kind_or_no_ids_is_empty(
-    backend: Backend, stored: dict[str, Any]
+    backend: Service, stored: dict[str, Any]
 ) -> None:
     missing = max(t.id for t in stored.values()) + 1000
 
@@ -108,7 +108,7 @@ def test_by_id_of_missing_wrong_kind_or_no_ids_is_empty(
 
 
 def test_a_type_without_properties_reads_back_without_properties(
-    backend: Backend, stored: dict[str, Any]
+    backend: Service, stored: dict[str, Any]
 ) -> None:
     (bare,) = _by_id(backend, ARTIFACT, [stored["bare_artifact"].id])
 
@@ -119,7 +119,7 @@ def test_a_type_without_properties_reads_back_without_properties(
     assert not bare.HasField("base_type")
 
 
-def test_fields_keep_their_presence(backend: Backend, stored: dict[str, Any]) -> None:
+def test_fields_keep_their_presence(backend: Service, stored: dict[str, Any]) -> None:
     (data,) = _by_id(backend, ARTIFACT, [stored["data"].id])
     (train, bare_execution) = _by_id(
         backend, EXECUTION, [stored["train"].id, stored["bare_execution"].id]
@@ -139,14 +139,14 @@ def test_fields_keep_their_presence(backend: Backend, stored: dict[str, Any]) ->
     assert bare_context.description == ""
 
 
-def test_an_empty_version_is_no_version(backend: Backend) -> None:
+def test_an_empty_version_is_no_version(backend: Service) -> None:
     type_id = _put(backend, EXECUTION, mlmd.ExecutionType(name="E", version=""))
 
     (read,) = _by_id(backend, EXECUTION, [type_id])
     assert not read.HasField("version")
 
 
-def test_a_context_type_never_reads_back_a_base_type(backend: Backend) -> None:
+def test_a_context_type_never_reads_back_a_base_type(backend: Service) -> None:
     # Its enum has UNSET only; set or not, mdstore neither stores nor returns it.
     context_type = mlmd.ContextType(name="C", base_type=mlmd.ContextType.UNSET)
     type_id = _put(backend, CONTEXT, context_type)
@@ -156,7 +156,7 @@ def test_a_context_type_never_reads_back_a_base_type(backend: Backend) -> None:
 
 
 def test_ids_split_into_chunks_give_the_same_types(
-    backend: Backend, stored: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    backend: Service, stored: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     every_id = sorted(t.id for t in stored.values())
     whole = _by_id(backend, EXECUTION, every_id)
@@ -167,14 +167,14 @@ def test_ids_split_into_chunks_give_the_same_types(
     assert _by_id(backend, EXECUTION, every_id) == whole
 
 
-def test_more_ids_than_one_chunk(backend: Backend, stored: dict[str, Any]) -> None:
+def test_more_ids_than_one_chunk(backend: Service, stored: dict[str, Any]) -> None:
     missing = max(t.id for t in stored.values()) + 1
     asked = [*range(missing, missing + 2 * raw_sql.CHUNK + 7), stored["run"].id]
 
     assert _by_id(backend, CONTEXT, asked) == [stored["run"]]
 
 
-def test_by_name_and_version(backend: Backend, stored: dict[str, Any]) -> None:
+def test_by_name_and_version(backend: Service, stored: dict[str, Any]) -> None:
     def by_name(title: str, name: str, version: str = "") -> Any:
         request = getattr(mlmd, f"Get{title}TypeRequest")(type_name=name, type_version=version)
         return getattr(backend.call(f"Get{title}Type", request), f"{title.lower()}_type")
@@ -186,7 +186,7 @@ def test_by_name_and_version(backend: Backend, stored: dict[str, Any]) -> None:
     assert by_name(CONTEXT, "Run") == stored["run"]
 
 
-def test_whole_table_and_external_id_reads(backend: Backend, stored: dict[str, Any]) -> None:
+def test_whole_table_and_external_id_reads(backend: Service, stored: dict[str, Any]) -> None:
     artifacts = backend.call("GetArtifactTypes", mlmd.GetArtifactTypesRequest()).artifact_types
     contexts = backend.call("GetContextTypes", mlmd.GetContextTypesRequest()).context_types
     by_external = backend.call(
@@ -199,7 +199,7 @@ def test_whole_table_and_external_id_reads(backend: Backend, stored: dict[str, A
     assert list(by_external) == [stored["data"]]
 
 
-def test_artifacts_by_id_populate_their_types(backend: Backend, stored: dict[str, Any]) -> None:
+def test_artifacts_by_id_populate_their_types(backend: Service, stored: dict[str, Any]) -> None:
     artifact = mlmd.Artifact(type_id=stored["data"].id, uri="u")
     artifact_id = backend.call(
         "PutArtifacts", mlmd.PutArtifactsRequest(artifacts=[artifact])

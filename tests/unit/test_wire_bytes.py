@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mdstore.store.node_blobs import node_blob, parse_nodes, repeated_nodes
-from mdstore.store.nodes import ARTIFACT
-from mdstore.store.wire_bytes import field, int_field, repeated, varint
+from mdstore.store.records.blobs import node_blob, parse_nodes
+from mdstore.store.records.kinds import ARTIFACT
 from mdstore.wire import mlmd
+from mdstore.wire.encoding import field, ids, int_field, links, nodes, repeated, varint
 
 INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 
@@ -42,9 +42,23 @@ def test_repeated_nodes_are_the_nodes_with_their_ids(node_id: int, uri: str, sta
     expected = mlmd.Artifact(id=node_id, type="Dataset")
     expected.MergeFrom(node)
     expected.create_time_since_epoch, expected.last_update_time_since_epoch = 10, 20
-    payload = repeated_nodes(1, [(node_id, blob), (node_id, memoryview(blob))])
+    payload = nodes(1, [(node_id, blob), (node_id, memoryview(blob))])
     assert list(mlmd.GetArtifactsByIDResponse.FromString(payload).artifacts) == [expected] * 2
     assert parse_nodes(ARTIFACT, [(node_id, memoryview(blob))]) == [expected]
+
+
+@given(st.lists(st.integers(min_value=1, max_value=2**63 - 1), max_size=20))
+def test_ids_are_dehydrated_nodes(node_ids: list[int]) -> None:
+    payload = ids(4, node_ids)  # LineageGraph.artifacts
+    graph = mlmd.LineageGraph.FromString(payload)
+    assert list(graph.artifacts) == [mlmd.Artifact(id=i) for i in node_ids]
+
+
+@given(st.lists(st.tuples(st.integers(1, 2**40), st.integers(1, 2**40)), max_size=20))
+def test_links_are_attributions(pairs: list[tuple[int, int]]) -> None:
+    graph = mlmd.LineageGraph.FromString(links(8, pairs))  # LineageGraph.attributions
+    expected = [mlmd.Attribution(context_id=c, artifact_id=a) for c, a in pairs]
+    assert list(graph.attributions) == expected
 
 
 def test_node_blob_keeps_only_stored_fields() -> None:

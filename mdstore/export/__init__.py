@@ -1,0 +1,4 @@
+"""Auditor exports: pictures (graphviz), GraphML, W3C PROV, OpenLineage, signed bundles.
+
+(Filled by the export work.)
+"""

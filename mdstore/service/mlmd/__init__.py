@@ -1,0 +1,1 @@
+"""Handlers of the 52 ml_metadata.MetadataStoreService methods, by subject."""

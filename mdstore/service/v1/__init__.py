@@ -1,0 +1,1 @@
+"""Handlers of mdstore.v1, mdstore's own service."""

@@ -1,0 +1,1 @@
+"""The database: tables, engines, one transaction per request, schema migrations."""

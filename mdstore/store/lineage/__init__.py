@@ -1,0 +1,1 @@
+"""Lineage in SQL: walks over events (``walk``), and the graphs they reach (``graph``)."""

@@ -1,0 +1,4 @@
+"""Model versions: semantic-version rules, aliases and deployments; no SQL.
+
+(Filled by the model registry.)
+"""
