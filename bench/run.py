@@ -149,6 +149,15 @@ def _relay(proc: subprocess.Popen[bytes], tail: collections.deque[str]) -> None:
 # ----------------------------------------------------------------- run configs
 
 
+# mdstore's SQLite commit durability for the run (the URL's synchronous=).
+SYNCHRONOUS = {"value": "full"}
+
+
+def mdstore_sqlite_url(db: Path) -> str:
+    """mdstore's URL for a SQLite file, at the run's commit durability."""
+    return f"sqlite:///{db}?synchronous={SYNCHRONOUS['value']}"
+
+
 def run_config(
     config: str, tmp: Path, mlmd_py: Path, timeout: float, sizes: dict[str, Any]
 ) -> dict[str, Any]:
@@ -160,7 +169,7 @@ def run_config(
     if config == "a":
         return run_workload(mlmd_py, "mlmd-inproc", str(db), out, timeout, extra)
     if config == "c":
-        return run_workload(main_py, "mdstore", f"sqlite:///{db}", out, timeout, extra)
+        return run_workload(main_py, "mdstore", mdstore_sqlite_url(db), out, timeout, extra)
     port = free_port()
     if config in ("b", "e"):
         command = [
@@ -178,7 +187,7 @@ def run_config(
             *mdstore_command(),
             "serve",
             "--db",
-            f"sqlite:///{db}",
+            mdstore_sqlite_url(db),
             "--host",
             "127.0.0.1",
             "--port",
@@ -204,7 +213,7 @@ def run_scale(config: str, tmp: Path, mlmd_py: Path, timeout: float, top: int) -
         result = run_workload(mlmd_py, "mlmd-inproc", str(db), out, timeout, extra)
     elif config == "c":
         result = run_workload(
-            Path(sys.executable), "mdstore", f"sqlite:///{db}", out, timeout, extra
+            Path(sys.executable), "mdstore", mdstore_sqlite_url(db), out, timeout, extra
         )
     else:
         return {"error": f"scale run supports (a) and (c), not ({config})"}
@@ -302,6 +311,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         ),
         help="likewise for PostgreSQL",
     )
+    parser.add_argument(
+        "--sqlite-synchronous",
+        choices=["full", "normal"],
+        default="full",
+        help="mdstore's SQLite commit durability (full: the default, survives power loss)",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
@@ -315,6 +330,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    SYNCHRONOUS["value"] = args.sqlite_synchronous
     configs = [c for c in args.configs.split(",") if c]
     scale_configs = [c for c in args.scale_configs.split(",") if c] if args.scale_max else []
     sizes = {
@@ -334,12 +350,13 @@ def main(argv: list[str] | None = None) -> int:
         "scale": {},
         "scale_max": args.scale_max,
         "scale_window": 5000,
+        "sqlite_synchronous": args.sqlite_synchronous,
     }
     mlmd_py = mlmd_python() if needs_mlmd else None
     results["versions"] = versions(mlmd_py)
     tmp = Path(tempfile.mkdtemp(prefix="mdstore-bench-"))
     try:
-        results["notes"] = [commit_cost_note(tmp)]
+        results["notes"] = [commit_cost_note(tmp, args.sqlite_synchronous)]
         for config in configs:
             log(f"({config}) {report.CONFIGS[config]}")
             results["configs"][config] = run_config(config, tmp, mlmd_py, args.timeout, sizes)

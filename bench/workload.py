@@ -397,9 +397,9 @@ def _read_phase(api: Api, sizes: Sizes, data: list[Any]) -> Row:
 def control_store(kind: str, target: str, number: int) -> Iterator[Api]:
     """A fresh SQLite store next to ``target`` (a file or a sqlite:/// URL) for the
     scale run's control batches; removed afterwards."""
-    control = f"{target}.control-{number}"
-    path = control.removeprefix("sqlite:///")
-    api = open_api(kind, control)
+    base, mark, query = target.partition("?")  # a sqlite:/// URL may carry settings
+    path = f"{base}.control-{number}".removeprefix("sqlite:///")
+    api = open_api(kind, f"{base}.control-{number}{mark}{query}")
     try:
         yield api
     finally:
