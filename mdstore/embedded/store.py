@@ -24,11 +24,12 @@ from typing import Any
 
 from mdstore.embedded.base import Caller, adopt, adopt_all
 from mdstore.embedded.links import LinkReadMethods
+from mdstore.embedded.provenance import ProvenanceMethods
 from mdstore.service.dispatch import Service
 from mdstore.wire import mlmd
 
 
-class MetadataStore(LinkReadMethods):
+class MetadataStore(LinkReadMethods, ProvenanceMethods):
     """A metadata store on a database, with the operations of ml_metadata's client.
 
     Node upsert semantics (``put_artifacts``, ``put_executions``, ``put_contexts``

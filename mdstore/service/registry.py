@@ -14,7 +14,7 @@ from typing import Any
 
 from mdstore.errors import UnimplementedError
 from mdstore.service.mlmd import contexts, events, lineage, nodes, put_execution, types
-from mdstore.service.v1 import server_info
+from mdstore.service.v1 import deletion, diff, paths, server_info, trace
 from mdstore.store import Transaction
 from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE
 
@@ -98,6 +98,12 @@ MLMD_METHODS: dict[str, Handler] = {
 # mdstore.v1.MdstoreService: mdstore's own methods.
 V1_METHODS: dict[str, Handler] = {
     "GetServerInfo": reads(server_info.get_server_info),
+    "Trace": reads(trace.trace),
+    "Impact": reads(trace.impact),
+    "Path": reads(paths.path),
+    "Diff": reads(diff.diff_lineage),
+    "Delete": writes(deletion.delete),
+    "GarbageCollect": writes(deletion.garbage_collect),
 }
 
 HANDLERS: dict[str, Handler] = {

@@ -18,7 +18,7 @@ from mdstore.wire import mlmd
 from mdstore_client import Artifact, ArtifactState
 from mdstore_client.client import Client
 from mdstore_client.digest import directory_sha256, local_path
-from tests.client.conftest import RecordingTransport
+from tests.helpers.clients import RecordingTransport
 
 
 def _count(client: Client) -> int:

@@ -7,7 +7,7 @@ import pytest
 from mdstore.errors import InvalidArgumentError, NotFoundError
 from mdstore_client import Artifact
 from mdstore_client.client import Client
-from tests.client.conftest import RecordingTransport
+from tests.helpers.clients import RecordingTransport
 
 
 def _pipeline(client: Client) -> dict[str, Artifact]:

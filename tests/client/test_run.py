@@ -11,7 +11,7 @@ from mdstore.errors import AlreadyExistsError, InvalidArgumentError, NotFoundErr
 from mdstore.wire import mlmd
 from mdstore_client import Artifact, EventType, ExecutionState
 from mdstore_client.client import Client
-from tests.client.conftest import RecordingTransport
+from tests.helpers.clients import RecordingTransport
 
 
 def _all(client: Client, what: str) -> list[object]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent import futures
 from pathlib import Path
 from typing import Any
@@ -29,14 +28,14 @@ from mdstore.wire import MLMD_SERVICE, mlmd, service_methods
 from mdstore_client import RetryPolicy, TlsOptions, connect
 from mdstore_client.client import Client
 from mdstore_client.transport import EmbeddedTransport, GrpcTransport
-from tests.client.conftest import FAST_RETRY
+from tests.helpers.clients import FAST_RETRY
+from tests.helpers.grpc import Serve
+from tests.helpers.processes import free_port
 
 
-class ScriptedBackend:
-    """A backend that raises the scripted errors in turn, then answers (after ``delay``)."""
-
-    schema_version = "fake"
-    dialect = "fake"
+class ScriptedDispatcher:
+    """A ``Dispatcher`` (what the gRPC servicer calls) that raises the scripted errors
+    in turn, then answers (after ``delay``)."""
 
     def __init__(self, errors: list[Exception] | None = None, delay: float = 0.0) -> None:
         self.errors = list(errors or [])
@@ -44,21 +43,13 @@ class ScriptedBackend:
         self.calls = 0
         self._responses = {name: response for name, _, response in service_methods(MLMD_SERVICE)}
 
-    def call(self, method: str, request: Any) -> Any:
+    def call_wire(self, method: str, request: Any) -> Any:
         self.calls += 1
         if self.errors:
             raise self.errors.pop(0)
         if self.delay:
             threading.Event().wait(self.delay)
         return self._responses[method.rsplit("/", 1)[-1]]()
-
-    call_wire = call  # what the gRPC servicer calls
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _grpc_client(port: int, sleeps: list[float], **options: Any) -> Client:
@@ -68,7 +59,7 @@ def _grpc_client(port: int, sleeps: list[float], **options: Any) -> Client:
 
 def test_server_down_is_unavailable_after_bounded_retries() -> None:
     sleeps: list[float] = []
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     client = _grpc_client(port, sleeps, timeout=5)
     with pytest.raises(UnavailableError, match=f"127.0.0.1:{port} is unavailable") as info:
         client.artifact_type("Dataset", properties={"rows": int})
@@ -81,15 +72,15 @@ def test_server_down_is_unavailable_after_bounded_retries() -> None:
 
 def test_server_down_with_real_backoff_returns_promptly() -> None:
     started = time.monotonic()
-    client = connect(f"127.0.0.1:{_free_port()}", retry=FAST_RETRY)
+    client = connect(f"127.0.0.1:{free_port()}", retry=FAST_RETRY)
     with pytest.raises(UnavailableError):
         list(client.artifacts())
     assert time.monotonic() - started < 5
 
 
-def test_deadline_exceeded(serve: Callable[[Any], int]) -> None:
-    slow = ScriptedBackend(delay=3.0)
-    client = _grpc_client(serve(slow), [], timeout=0.2)
+def test_deadline_exceeded(serve: Serve) -> None:
+    slow = ScriptedDispatcher(delay=3.0)
+    client = _grpc_client(serve(slow).port, [], timeout=0.2)
     started = time.monotonic()
     with pytest.raises(DeadlineExceededError, match=r"GetArtifacts got no answer .* within 0.2s"):
         list(client.artifacts())
@@ -97,29 +88,29 @@ def test_deadline_exceeded(serve: Callable[[Any], int]) -> None:
     assert slow.calls == 1  # a deadline is not retried: the server may still be working
 
 
-def test_aborted_is_retried_until_it_succeeds(serve: Callable[[Any], int]) -> None:
-    flaky = ScriptedBackend([AbortedError("deadlock"), AbortedError("deadlock")])
+def test_aborted_is_retried_until_it_succeeds(serve: Serve) -> None:
+    flaky = ScriptedDispatcher([AbortedError("deadlock"), AbortedError("deadlock")])
     sleeps: list[float] = []
-    client = _grpc_client(serve(flaky), sleeps)
+    client = _grpc_client(serve(flaky).port, sleeps)
     assert list(client.artifacts()) == []
     assert flaky.calls == 3
     assert len(sleeps) == 2
 
 
-def test_aborted_gives_up_after_max_attempts(serve: Callable[[Any], int]) -> None:
-    flaky = ScriptedBackend([AbortedError("deadlock")] * 5)
-    client = _grpc_client(serve(flaky), [], retry=RetryPolicy(max_attempts=2))
+def test_aborted_gives_up_after_max_attempts(serve: Serve) -> None:
+    flaky = ScriptedDispatcher([AbortedError("deadlock")] * 5)
+    client = _grpc_client(serve(flaky).port, [], retry=RetryPolicy(max_attempts=2))
     with pytest.raises(AbortedError, match="deadlock"):
         list(client.artifacts())
     assert flaky.calls == 2
 
 
-def test_other_errors_are_mapped_by_code_and_not_retried(serve: Callable[[Any], int]) -> None:
-    backend = ScriptedBackend([NotFoundError("no context with id 5")])
-    client = _grpc_client(serve(backend), [])
+def test_other_errors_are_mapped_by_code_and_not_retried(serve: Serve) -> None:
+    dispatcher = ScriptedDispatcher([NotFoundError("no context with id 5")])
+    client = _grpc_client(serve(dispatcher).port, [])
     with pytest.raises(NotFoundError, match="^no context with id 5$") as info:
         client.call("GetContextsByID", mlmd.GetContextsByIDRequest(context_ids=[5]))
-    assert backend.calls == 1
+    assert dispatcher.calls == 1
     cause = info.value.__cause__
     assert isinstance(cause, grpc.RpcError)
     assert cause.code() is grpc.StatusCode.NOT_FOUND  # type: ignore[attr-defined]
@@ -174,11 +165,11 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes]
 
 @pytest.fixture
 def tls_port(certificate: tuple[bytes, bytes]) -> Iterator[int]:
-    """A TLS-only server of ``ml_metadata.MetadataStoreService`` on a fake backend."""
+    """A TLS-only server of ``ml_metadata.MetadataStoreService`` on a fake dispatcher."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=4), interceptors=[ErrorInterceptor()]
     )
-    server.add_generic_rpc_handlers(generic_handlers(ScriptedBackend()))
+    server.add_generic_rpc_handlers(generic_handlers(ScriptedDispatcher()))
     credentials = grpc.ssl_server_credentials([certificate])
     port = server.add_secure_port("127.0.0.1:0", credentials)
     server.start()

@@ -8,7 +8,7 @@ from mdstore.errors import AlreadyExistsError, InvalidArgumentError, NotFoundErr
 from mdstore.wire import mlmd
 from mdstore_client import PropertyType
 from mdstore_client.client import Client
-from tests.client.conftest import RecordingTransport
+from tests.helpers.clients import RecordingTransport
 
 
 def test_declaring_twice_returns_the_same_type(client: Client) -> None:

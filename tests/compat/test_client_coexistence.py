@@ -109,7 +109,7 @@ NEWEST_ORDERS = {
 
 
 @pytest.fixture
-def backend() -> str:
+def backend_name() -> str:
     """The database behind `mdstore_server`: SQLite; this is about imports, not databases."""
     return "sqlite"
 

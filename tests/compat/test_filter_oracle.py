@@ -77,12 +77,11 @@ def test_ml_metadata_still_gives_the_recorded_divergent_answers(oracle: dict[str
 
 
 def test_mdstore_answers_as_ml_metadata_does(
-    oracle: dict[str, Any], db_url: str, fresh_database: Any, request: pytest.FixtureRequest
+    oracle: dict[str, Any], backend_name: str, fresh_database: Any
 ) -> None:
     # A database of its own: cases compare ids, so auto-increment counters must start
     # at 1 as in ml-metadata (the shared test database only deletes rows between tests).
-    backend = request.node.callspec.params["db_url"]
-    with MetadataStore(fresh_database(backend, "filter_oracle")) as store:
+    with MetadataStore(fresh_database(backend_name, "filter_oracle")) as store:
         ids = filter_cases.populate(store, mlmd)
         answers = filter_cases.run_cases(store, ListOptions, ids)
     wrong = {}

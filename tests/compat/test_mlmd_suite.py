@@ -91,14 +91,14 @@ def _must_pass(name: str) -> bool:
     )
 
 
-def _summary(backend: str, outcomes: dict[str, Outcome]) -> str:
+def _summary(backend_name: str, outcomes: dict[str, Outcome]) -> str:
     passed = [n for n, o in outcomes.items() if o.status == "passed"]
     later = [n for n in outcomes if n in expect.NEEDS_LATER_ISSUE]
     later_passed = [n for n in later if outcomes[n].status == "passed"]
     skipped = [n for n, o in outcomes.items() if o.status == "skipped"]
     failed = len(outcomes) - len(passed) - len(skipped)
     return (
-        f"MLMD suite on {backend}: {len(passed)} passed, {failed} failed "
+        f"MLMD suite on {backend_name}: {len(passed)} passed, {failed} failed "
         f"({len(later) - len(later_passed)} of them NEEDS_LATER_ISSUE), "
         f"{len(expect.BROKEN_IN_SUITE)} excluded (BROKEN_IN_SUITE), "
         f"{len(skipped)} skipped by the suite itself; "
@@ -138,7 +138,7 @@ def _check_expectations_match_suite(outcomes: dict[str, Outcome]) -> None:
 def test_mlmd_suite_against_mdstore_serve(
     mlmd_python: Path,
     mdstore_server: tuple[str, int],
-    backend: str,
+    backend_name: str,
     server_log: Path,
     tmp_path: Path,
     record_property: pytest.RecordProperty,
@@ -149,7 +149,7 @@ def test_mlmd_suite_against_mdstore_serve(
     assert report.is_file(), f"the suite wrote no report; its output:\n{console[-5000:]}"
     outcomes = _read_report(report)
 
-    summary = _summary(backend, outcomes)
+    summary = _summary(backend_name, outcomes)
     # Straight to the console even when the test passes: stderr with capture off is
     # the one channel pytest-xdist workers pass through to the CI log.
     with capsys.disabled():

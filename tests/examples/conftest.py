@@ -1,61 +1,24 @@
-"""Helpers for the example smoke tests: run a script, find a free port, open its store.
+"""Fixtures for the example smoke tests.
 
-The ml-metadata example needs the compat fixtures (the `.venv-mlmd` interpreter and a
-real `mdstore serve`); they are imported from tests/compat, with the database pinned
-to SQLite: the example proves wire compatibility, not the database backends.
+The ml-metadata example needs the `.venv-mlmd` interpreter and a real `mdstore serve`,
+as the compat tests do; the database is SQLite here: the example proves wire
+compatibility, not the database backends.
 """
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.compat import mlmd_venv
-from tests.compat.conftest import (  # noqa: F401  (fixtures used by test_mlmd_client_pipeline)
-    database_url,
-    mdstore_server,
-    mlmd_python,
-    server_log,
-)
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-SCRIPT_SECONDS = 240
+from tests.helpers.processes import serving
 
 
 @pytest.fixture
-def backend() -> str:
-    """The database behind `mdstore_server` here: SQLite."""
-    return "sqlite"
-
-
-def run_example(
-    script: str, *args: str, python: str | Path = sys.executable, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Runs ``examples/<script>`` to completion; returns it (output captured as text)."""
-    return subprocess.run(
-        [str(python), str(EXAMPLES / script), *args],
-        capture_output=True,
-        text=True,
-        timeout=SCRIPT_SECONDS,
-        cwd=cwd,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        check=False,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def mlmd_python_with_sklearn(mlmd_python: Path) -> Path:  # noqa: F811
+def mlmd_python_with_sklearn(mlmd_python: Path) -> Path:
     """The ml-metadata venv's python, with scikit-learn installed for the pipeline steps."""
     probe = [str(mlmd_python), "-c", "import sklearn, joblib"]
     if subprocess.run(probe, capture_output=True, check=False).returncode != 0:
@@ -65,3 +28,10 @@ def mlmd_python_with_sklearn(mlmd_python: Path) -> Path:  # noqa: F811
             if result.returncode != 0:
                 pytest.fail(f"cannot install scikit-learn in {mlmd_python}:\n{result.stderr}")
     return mlmd_python
+
+
+@pytest.fixture
+def mdstore_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """`mdstore db upgrade` then `mdstore serve` on a SQLite file; yields (host, port)."""
+    with serving(f"sqlite:///{tmp_path / 'mdstore.db'}", tmp_path / "mdstore-serve.log") as server:
+        yield "127.0.0.1", server.port

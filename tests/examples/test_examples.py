@@ -9,7 +9,7 @@ import pytest
 
 import mdstore_client
 from mdstore_client.digest import uri_sha256
-from tests.examples.conftest import free_port, run_example
+from tests.helpers.processes import free_port, run_example
 
 needs_sklearn = pytest.mark.skipif(
     importlib.util.find_spec("sklearn") is None,

@@ -1,9 +1,8 @@
-"""create_server: health, reflection, GetServerInfo, message sizes, graceful stop."""
+"""create_server: health, reflection, message sizes, graceful stop, a taken port."""
 
 from __future__ import annotations
 
 import socket
-from typing import Any
 
 import grpc
 import pytest
@@ -13,21 +12,20 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
 
-import mdstore
 from mdstore.errors import UnavailableError
 from mdstore.server.app import create_server
-from mdstore.store.db.migrate import head_revision
-from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE, mlmd, v1
-from tests.server.conftest import FakeBackend, RunningServer, ServeBackend
+from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE, mlmd
+from tests.helpers.fakes import FakeDispatcher
+from tests.helpers.grpc import RunningServer, Serve
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
-@pytest.mark.parametrize("service", ["", MLMD_SERVICE, MDSTORE_SERVICE])
-def test_health_serving_then_not_serving_on_stop(running: RunningServer, service: str) -> None:
+@pytest.mark.parametrize("service_name", ["", MLMD_SERVICE, MDSTORE_SERVICE])
+def test_health_serving_then_not_serving_on_stop(running: RunningServer, service_name: str) -> None:
     health = health_pb2_grpc.HealthStub(running.channel)
-    request = health_pb2.HealthCheckRequest(service=service)
+    request = health_pb2.HealthCheckRequest(service=service_name)
     assert health.Check(request).status == SERVING
     running.server.stop(None).wait()
     # The port is closed now; ask the health servicer itself what it reports.
@@ -45,26 +43,18 @@ def test_reflection_lists_and_describes_services(running: RunningServer) -> None
     assert pool.FindServiceByName("grpc.health.v1.Health").methods_by_name["Check"]
 
 
-def test_get_server_info(running: RunningServer, backend: Any) -> None:
-    info = running.v1.GetServerInfo(v1.GetServerInfoRequest())
-    assert info.server_version == (getattr(mdstore, "__version__", None) or "0.1.0")
-    assert info.schema_version == head_revision()
-    assert info.database_dialect == backend.dialect
-    assert info.database_dialect in ("sqlite", "mysql", "postgresql")
-
-
-def test_large_messages_are_accepted(serve_backend: ServeBackend) -> None:
-    fake = FakeBackend()
-    running: RunningServer = serve_backend(fake)
+def test_large_messages_are_accepted(serve: Serve) -> None:
+    fake = FakeDispatcher()
+    running: RunningServer = serve(fake)
     big = mlmd.Artifact(type_id=1, uri="x" * (6 * 1024 * 1024))  # above gRPC's 4 MiB default
     running.mlmd.PutArtifacts(mlmd.PutArtifactsRequest(artifacts=[big]))
     [(_, request)] = fake.calls
     assert len(request.artifacts[0].uri) == 6 * 1024 * 1024
 
 
-def test_graceful_stop_lets_in_flight_call_finish(serve_backend: ServeBackend) -> None:
-    fake = FakeBackend(delay=1.0, response=mlmd.PutArtifactsResponse(artifact_ids=[42]))
-    running: RunningServer = serve_backend(fake)
+def test_graceful_stop_lets_in_flight_call_finish(serve: Serve) -> None:
+    fake = FakeDispatcher(delay=1.0, response=mlmd.PutArtifactsResponse(artifact_ids=[42]))
+    running: RunningServer = serve(fake)
     future = running.mlmd.PutArtifacts.future(mlmd.PutArtifactsRequest())
     assert fake.entered.wait(5)
     stopped = running.server.stop(grace=10)
@@ -72,9 +62,9 @@ def test_graceful_stop_lets_in_flight_call_finish(serve_backend: ServeBackend) -
     assert stopped.wait(10)
 
 
-def test_stop_cancels_calls_that_outlive_the_grace(serve_backend: ServeBackend) -> None:
-    fake = FakeBackend(delay=3.0)
-    running: RunningServer = serve_backend(fake)
+def test_stop_cancels_calls_that_outlive_the_grace(serve: Serve) -> None:
+    fake = FakeDispatcher(delay=3.0)
+    running: RunningServer = serve(fake)
     future = running.mlmd.GetArtifacts.future(mlmd.GetArtifactsRequest())
     assert fake.entered.wait(5)
     running.server.stop(grace=0.1).wait(5)
@@ -89,4 +79,4 @@ def test_port_in_use_is_unavailable() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(UnavailableError, match=f"127.0.0.1:{port}"):
-            create_server(FakeBackend(), f"127.0.0.1:{port}")
+            create_server(FakeDispatcher(), f"127.0.0.1:{port}")

@@ -26,7 +26,7 @@ from sqlalchemy import event
 from mdstore.server.app import create_server
 from mdstore.service.dispatch import Service
 from mdstore.wire import MLMD_SERVICE, mlmd, service_methods
-from tests.server.conftest import CLIENT_OPTIONS, Stub
+from tests.helpers.grpc import CLIENT_OPTIONS, Stub
 
 pytestmark = pytest.mark.xdist_group("request-fuzz")
 
@@ -65,10 +65,10 @@ STRINGS = st.one_of(
 
 class Server:
     def __init__(self, path: Path) -> None:
-        self.backend = Service(f"sqlite:///{path}", pool_size=4)
+        self.service = Service(f"sqlite:///{path}", pool_size=4)
         self.statements: list[str] = []
-        event.listen(self.backend.database.engine, "before_cursor_execute", self._record)
-        self.server, port = create_server(self.backend, "127.0.0.1:0", max_workers=8)
+        event.listen(self.service.database.engine, "before_cursor_execute", self._record)
+        self.server, port = create_server(self.service, "127.0.0.1:0", max_workers=8)
         self.server.start()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=CLIENT_OPTIONS)
         self.stub = Stub(self.channel, MLMD_SERVICE)
@@ -138,7 +138,7 @@ class Server:
     def close(self) -> None:
         self.channel.close()
         self.server.stop(None).wait()
-        self.backend.close()
+        self.service.close()
 
 
 @pytest.fixture(scope="module")

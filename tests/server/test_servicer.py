@@ -1,71 +1,75 @@
-"""The servicer and interceptor: routing of every method, and errors to statuses."""
+"""The servicer: every method of both services routed to the dispatcher by its
+full name, requests passed deserialized, errors turned into statuses (through the
+interceptor), on fakes and on the real service."""
 
 from __future__ import annotations
 
 import logging
-import re
-from pathlib import Path
+from types import SimpleNamespace
 
 import grpc
 import pytest
 
 from mdstore.errors import exception_from_code
 from mdstore.server.interceptors import INTERNAL_MESSAGE
-from mdstore.wire import MLMD_SERVICE, mlmd, service_methods
-from tests.server.conftest import FakeBackend, RunningServer, ServeBackend, status_of
+from mdstore.server.servicer import SERVED_SERVICES, generic_handlers
+from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE, mlmd, service_methods
+from tests.helpers.fakes import FakeDispatcher
+from tests.helpers.grpc import RunningServer, Serve, status_of
 
-METHOD_NAMES = [name for name, _, _ in service_methods(MLMD_SERVICE)]
 ERROR_CODES = [code for code in grpc.StatusCode if code is not grpc.StatusCode.OK]
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+def test_both_services_are_served_by_generic_handlers() -> None:
+    handlers = generic_handlers(FakeDispatcher())
+
+    assert SERVED_SERVICES == (MLMD_SERVICE, MDSTORE_SERVICE)
+    assert len(handlers) == 2
+    for service_name, handler in zip(SERVED_SERVICES, handlers, strict=True):
+        for name, _, _ in service_methods(service_name):
+            found = handler.service(SimpleNamespace(method=f"/{service_name}/{name}"))
+            assert found is not None, name
+            assert found.unary_unary is not None
 
 
-def test_every_rpc_has_a_test() -> None:
-    assert len(METHOD_NAMES) == 52
-    sources = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
-    untested = [n for n in METHOD_NAMES if f"def test_{_snake(n)}(" not in sources]
-    assert untested == []
+def test_every_method_reaches_the_dispatcher_by_its_full_name(serve: Serve) -> None:
+    fake = FakeDispatcher()
+    running: RunningServer = serve(fake)
+    expected = []
+    for service_name, stub in ((MLMD_SERVICE, running.mlmd), (MDSTORE_SERVICE, running.v1)):
+        for name, request_class, response_class in service_methods(service_name):
+            response = getattr(stub, name)(request_class())
+            assert isinstance(response, response_class), name
+            expected.append(f"{service_name}/{name}")
+    assert len([m for m in expected if m.startswith(MLMD_SERVICE)]) == 52
+    assert [method for method, _ in fake.calls] == expected
 
 
-def test_every_method_reaches_backend_call(serve_backend: ServeBackend) -> None:
-    fake = FakeBackend()
-    running: RunningServer = serve_backend(fake)
-    for name, request_class, response_class in service_methods(MLMD_SERVICE):
-        response = getattr(running.mlmd, name)(request_class())
-        assert isinstance(response, response_class)
-    assert [method for method, _ in fake.calls] == METHOD_NAMES
-
-
-def test_request_is_passed_deserialized(serve_backend: ServeBackend) -> None:
-    fake = FakeBackend(response=mlmd.PutArtifactsResponse(artifact_ids=[7, 8]))
-    running: RunningServer = serve_backend(fake)
+def test_request_is_passed_deserialized(serve: Serve) -> None:
+    fake = FakeDispatcher(response=mlmd.PutArtifactsResponse(artifact_ids=[7, 8]))
+    running: RunningServer = serve(fake)
     request = mlmd.PutArtifactsRequest(artifacts=[mlmd.Artifact(type_id=3, uri="/x")])
     response = running.mlmd.PutArtifacts(request)
     assert list(response.artifact_ids) == [7, 8]
     [(method, received)] = fake.calls
-    assert method == "PutArtifacts"
+    assert method == f"{MLMD_SERVICE}/PutArtifacts"
     assert received.SerializeToString() == request.SerializeToString()
 
 
 @pytest.mark.parametrize("code", ERROR_CODES, ids=lambda c: c.name)
-def test_domain_error_becomes_its_status(
-    serve_backend: ServeBackend, code: grpc.StatusCode
-) -> None:
+def test_domain_error_becomes_its_status(serve: Serve, code: grpc.StatusCode) -> None:
     error = exception_from_code(code.name)(f"explained for {code.name}")
-    running: RunningServer = serve_backend(FakeBackend(error=error))
+    running: RunningServer = serve(FakeDispatcher(error=error))
     got_code, details = status_of(running.mlmd.GetArtifacts, mlmd.GetArtifactsRequest())
     assert got_code == code
     assert details == f"explained for {code.name}"
 
 
 def test_unexpected_exception_is_internal_and_logged(
-    serve_backend,
-    caplog: pytest.LogCaptureFixture,
+    serve: Serve, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake = FakeBackend(error=RuntimeError("secret: password=hunter2 at db.internal"))
-    running: RunningServer = serve_backend(fake)
+    fake = FakeDispatcher(error=RuntimeError("secret: password=hunter2 at db.internal"))
+    running: RunningServer = serve(fake)
     with caplog.at_level(logging.ERROR, logger="mdstore.server.interceptors"):
         code, details = status_of(running.mlmd.PutArtifacts, mlmd.PutArtifactsRequest())
     assert code == grpc.StatusCode.INTERNAL
@@ -86,7 +90,7 @@ def test_unknown_method_is_unimplemented(running: RunningServer) -> None:
     assert status_of(call, mlmd.GetArtifactsRequest())[0] == grpc.StatusCode.UNIMPLEMENTED
 
 
-def test_real_backend_error_maps_through_interceptor(running: RunningServer) -> None:
+def test_a_real_service_error_maps_through_the_interceptor(running: RunningServer) -> None:
     code, details = status_of(
         running.mlmd.GetArtifactType, mlmd.GetArtifactTypeRequest(type_name="Missing")
     )

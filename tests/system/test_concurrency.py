@@ -26,8 +26,8 @@ from sqlalchemy.pool import NullPool
 
 from mdstore.store.db import schema
 from mdstore.wire import MLMD_SERVICE, mlmd
-from tests.conftest import SERVER_BACKENDS
-from tests.system.conftest import Server, run_mdstore
+from tests.helpers.databases import SERVER_BACKENDS
+from tests.helpers.processes import ServeProcess, run_mdstore
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("concurrency")]
 
@@ -152,7 +152,7 @@ def _client_thread(target: str, worker: int, outcome: Outcome, start: threading.
         client.close()
 
 
-def _run_clients(servers: list[Server]) -> Outcome:
+def _run_clients(servers: list[ServeProcess]) -> Outcome:
     outcome = Outcome()
     total = len(servers) * THREADS_PER_SERVER
     start = threading.Barrier(total)
@@ -213,11 +213,11 @@ def _per_context_links(db_url: str) -> dict[str, tuple[int, int]]:
 def test_two_servers_sixteen_writers(
     backend_name: str,
     fresh_database: Callable[[str, str], str],
-    start_server: Callable[[str], Server],
+    serve_subprocess: Callable[[str], ServeProcess],
 ) -> None:
     db_url = fresh_database(backend_name, "concurrency")
     run_mdstore("db", "upgrade", "--db", db_url)
-    servers = [start_server(db_url) for _ in range(SERVERS)]
+    servers = [serve_subprocess(db_url) for _ in range(SERVERS)]
 
     outcome = _run_clients(servers)
 

@@ -232,6 +232,9 @@ event_table = Table(
     # The serialized Event with its path, as served (lineage reads parse it rather
     # than joining event_path).
     Column("proto", LongBlob, nullable=True),
+    # When the store learned of the event (server clock; milliseconds_since_epoch is
+    # the client's). As-of lineage reads it.
+    Column("recorded_at", BigInteger, nullable=True),
     UniqueConstraint("artifact_id", "execution_id", "type"),
     Index(None, "execution_id"),
     **MYSQL_TABLE,
@@ -255,6 +258,7 @@ attribution_table = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("context_id", Id, ForeignKey("context.id"), nullable=False),
     Column("artifact_id", Id, ForeignKey("artifact.id"), nullable=False),
+    Column("recorded_at", BigInteger, nullable=True),  # when the link was stored
     UniqueConstraint("context_id", "artifact_id"),
     # A graph's contexts are found by node id (store/lineage_ops.py): with the
     # context id in the index, the lookup reads only the index.
@@ -268,6 +272,7 @@ association_table = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("context_id", Id, ForeignKey("context.id"), nullable=False),
     Column("execution_id", Id, ForeignKey("execution.id"), nullable=False),
+    Column("recorded_at", BigInteger, nullable=True),  # when the link was stored
     UniqueConstraint("context_id", "execution_id"),
     # By node id, covering the context id, as attribution's.
     Index(None, "execution_id", "context_id"),
@@ -281,6 +286,42 @@ parent_context_table = Table(
     Column("parent_context_id", Id, ForeignKey("context.id"), nullable=False),
     PrimaryKeyConstraint("context_id", "parent_context_id"),
     Index(None, "parent_context_id"),
+    **MYSQL_TABLE,
+)
+
+# Node kinds as history and tombstone rows store them (mdstore.v1.NodeKind numbers).
+ARTIFACT_KIND, EXECUTION_KIND, CONTEXT_KIND = 1, 2, 3
+
+# Every earlier version of an artifact, execution or context: an update (or a
+# deletion) writes the version it replaces, in its own transaction. A version
+# was the node's from valid_from (its last_update_time_since_epoch) until
+# valid_to (the next version's); as-of reads pick the one spanning their time.
+node_history_table = Table(
+    "node_history",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", SmallInteger, nullable=False),
+    Column("node_id", Id, nullable=False),
+    Column("valid_from", BigInteger, nullable=False),
+    Column("valid_to", BigInteger, nullable=False),
+    Column("proto", LongBlob, nullable=False),  # the version as served, without its id
+    Index(None, "kind", "node_id", "valid_to"),
+    **MYSQL_TABLE,
+)
+
+# Deleted nodes: the node row stays (lineage through it still answers); this
+# records who deleted it, when and why, and when its payload was erased.
+tombstone_table = Table(
+    "tombstone",
+    metadata,
+    Column("kind", SmallInteger, nullable=False),
+    Column("node_id", Id, nullable=False),
+    Column("deleted_at", BigInteger, nullable=False),
+    Column("principal", String(NAME_LENGTH), nullable=False, server_default=""),
+    Column("reason", LongText, nullable=False),
+    Column("purged_at", BigInteger, nullable=True),
+    PrimaryKeyConstraint("kind", "node_id"),
+    Index(None, "deleted_at"),
     **MYSQL_TABLE,
 )
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from mdstore.store.db.transactions import Transaction
-from mdstore.store.driver import CHUNK, binds_whole_lists, fetch, fetch_chunked
+from mdstore.store.driver import CHUNK, binds_whole_lists, fetch
 from mdstore.store.records.events import event_rows
 from mdstore.store.records.kinds import ARTIFACT, CONTEXT, EXECUTION, NodeKind
+from mdstore.store.records.links import links_of
 from mdstore.store.records.nodes import node_rows
 
 
@@ -145,8 +146,7 @@ def _rows_by_table(
         return node_rows(conn, kind, ids) if fields & NODE_FIELDS[kind.plural] else []
 
     executions = set(execution_ids)
-    attributions = _links(conn, "attribution", "artifact_id", artifact_ids)
-    associations = _links(conn, "association", "execution_id", execution_ids)
+    attributions, associations = links_of(conn, artifact_ids, execution_ids, as_of=None)
     context_ids = {c for c, _ in attributions} | {c for c, _ in associations}
     events = event_rows(conn, "artifact_id", artifact_ids) if "events" in fields else []
     return GraphRows(
@@ -157,12 +157,3 @@ def _rows_by_table(
         attributions=attributions,
         associations=associations,
     )
-
-
-# Driver-level SQL, one per link table.
-_LINKS_SQL = "SELECT context_id, {column} FROM {table} WHERE {column} IN ({{}})"
-
-
-def _links(conn: Transaction, table: str, column: str, ids: Any) -> list[tuple[int, int]]:
-    rows = fetch_chunked(conn, _LINKS_SQL.format(table=table, column=column), sorted(ids))
-    return sorted((r[0], r[1]) for r in rows)

@@ -42,7 +42,8 @@ class Limits:
 
     ``stop_*`` nodes are reached but not walked past (kept when ``keep_stops``);
     ``exclude_*`` nodes are dropped and not walked past; ``max_nodes`` caps the
-    number of artifacts plus executions (None: no cap).
+    number of artifacts plus executions (None: no cap); ``as_of`` walks only the
+    events recorded by then (milliseconds; None: all).
     """
 
     max_hops: int | None = None
@@ -53,6 +54,7 @@ class Limits:
     exclude_artifacts: Filter | None = None
     exclude_executions: Filter | None = None
     max_nodes: int | None = None
+    as_of: int | None = None
 
     def plain(self) -> bool:
         """Whether only the hop limit and a known direction apply (no filter, no cap)."""
@@ -63,6 +65,7 @@ class Limits:
             and self.exclude_artifacts is None
             and self.exclude_executions is None
             and self.max_nodes is None
+            and self.as_of is None
         )
 
 

@@ -77,7 +77,7 @@ def _walk_by_hops(
                 continue
             budget = 0
         hop += 1
-        next_e, next_a = _neighbours(conn, frontier_a, frontier_e, limits.direction)
+        next_e, next_a = _neighbours(conn, frontier_a, frontier_e, limits)
         next_e = _exclude(next_e - result.executions.keys(), limits.exclude_executions)
         next_a = _exclude(next_a - result.artifacts.keys(), limits.exclude_artifacts)
         frontier_e = _admit(result.executions, next_e, hop, limits.max_nodes, result)
@@ -125,13 +125,15 @@ def _apply_stops(
 
 
 def _neighbours(
-    conn: Transaction, artifacts: set[int], executions: set[int], direction: int
+    conn: Transaction, artifacts: set[int], executions: set[int], limits: Limits
 ) -> tuple[set[int], set[int]]:
-    """Executions next to the artifacts and artifacts next to the executions."""
-    to_execution, to_artifact = edge_types(direction)
+    """Executions next to the artifacts and artifacts next to the executions (through
+    events recorded by ``limits.as_of``, when set)."""
+    to_execution, to_artifact = edge_types(limits.direction)
     next_e: set[int] = set()
     next_a: set[int] = set()
-    for artifact_id, execution_id, event_type in _events_touching(conn, artifacts, executions):
+    touching = events_touching(conn, artifacts, executions, limits.as_of)
+    for artifact_id, execution_id, event_type in touching:
         if artifact_id in artifacts and event_type in to_execution:
             next_e.add(execution_id)
         if execution_id in executions and event_type in to_artifact:
@@ -139,22 +141,31 @@ def _neighbours(
     return next_e, next_a
 
 
-# Driver-level SQL (store/raw_sql.py): a walk runs one of these per hop, and
+# Driver-level SQL (store/driver.py): a walk runs one of these per hop, and
 # SQLAlchemy's per-statement Python cost is several times what SQLite needs to
 # answer it. Keys: whether the frontier has artifacts, executions.
 _EVENTS_SQL = "SELECT artifact_id, execution_id, type FROM event WHERE "
 _TOUCHING = {
     (True, False): _EVENTS_SQL + "artifact_id IN ({})",
     (False, True): _EVENTS_SQL + "execution_id IN ({})",
-    (True, True): _EVENTS_SQL + "artifact_id IN ({}) OR execution_id IN ({})",
+    (True, True): _EVENTS_SQL + "(artifact_id IN ({}) OR execution_id IN ({}))",
 }
+# As of a time: only the events recorded by then.
+_RECORDED_BY = " AND recorded_at <= {}"
 
 
-def _events_touching(conn: Transaction, artifacts: set[int], executions: set[int]) -> list[Any]:
+def events_touching(
+    conn: Transaction, artifacts: set[int], executions: set[int], as_of: int | None
+) -> list[Any]:
+    """``(artifact_id, execution_id, type)`` of the events touching the artifacts or
+    the executions (recorded by ``as_of``, when set)."""
     rows: list[Any] = []
     none: list[int] = []
     # One statement per hop in the common case (both lists within one batch).
     for a_batch, e_batch in zip_longest(batches(artifacts), batches(executions), fillvalue=none):
         lists = [ids for ids in (a_batch, e_batch) if ids]
-        rows.extend(fetch(conn, _TOUCHING[(bool(a_batch), bool(e_batch))], *lists))
+        template = _TOUCHING[(bool(a_batch), bool(e_batch))]
+        if as_of is not None:
+            template, lists = template + _RECORDED_BY, [*lists, [as_of]]
+        rows.extend(fetch(conn, template, *lists))
     return rows

@@ -13,19 +13,19 @@ from typing import Any
 from sqlalchemy import select, tuple_
 
 from mdstore.errors import AlreadyExistsError
-from mdstore.store.db import schema
+from mdstore.store.db import clock, schema
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.driver import (
     PAIR_CHUNK,
     batches,
     execute_many,
+    fetch,
     fetch_chunked,
     insert_ids,
     insert_sql,
 )
 from mdstore.store.records.blobs import event_blob, parse_events
 from mdstore.store.records.kinds import ARTIFACT, EXECUTION
-from mdstore.store.records.node_writes import now_ms
 from mdstore.store.records.nodes import require_exist
 from mdstore.store.records.validation import require
 from mdstore.wire import mlmd
@@ -55,7 +55,7 @@ def put_events(
         raise AlreadyExistsError("the request holds the same event twice")
     if not fresh:
         _reject_stored_events(conn, keys)
-    now = now_ms()
+    now = clock.now_ms()
     rows = [_event_row(event, now) for event in events]
     event_ids = insert_ids(conn, "event", _EVENT_COLUMNS, rows)
     steps = [
@@ -66,7 +66,14 @@ def put_events(
     execute_many(conn, _INSERT_STEP, steps)  # one executemany for every path
 
 
-_EVENT_COLUMNS = ("artifact_id", "execution_id", "type", "milliseconds_since_epoch", "proto")
+_EVENT_COLUMNS = (
+    "artifact_id",
+    "execution_id",
+    "type",
+    "milliseconds_since_epoch",
+    "proto",
+    "recorded_at",
+)
 _INSERT_STEP = insert_sql(
     "event_path", ("event_id", "position", "is_index_step", "step_index", "step_key")
 )
@@ -83,6 +90,7 @@ def _event_row(event: Any, now: int) -> tuple[Any, ...]:
         event.type,
         milliseconds,
         event_blob(event, milliseconds),
+        now,
     )
 
 
@@ -107,20 +115,33 @@ def _step_row(event_id: int, position: int, step: Any) -> tuple[Any, ...]:
     )
 
 
-# Driver-level SQL (store/raw_sql.py): lineage graphs read events on every call.
+# Driver-level SQL (store/driver.py): lineage graphs read events on every call.
 _EVENTS_BY_SQL = {
     column: f"SELECT id, proto, artifact_id, execution_id FROM event WHERE {column} IN ({{}})"
     for column in ("artifact_id", "execution_id")
 }
+# The same, as of a time: the events recorded by then.
+_EVENTS_BY_SQL_AS_OF = {
+    column: f"SELECT id, proto, artifact_id, execution_id FROM event"
+    f" WHERE recorded_at <= {{}} AND {column} IN ({{}})"
+    for column in ("artifact_id", "execution_id")
+}
 
 
-def event_rows(conn: Transaction, column: str, ids: Iterable[int]) -> list[tuple[Any, ...]]:
+def event_rows(
+    conn: Transaction, column: str, ids: Iterable[int], as_of: int | None = None
+) -> list[tuple[Any, ...]]:
     """``(id, proto, artifact_id, execution_id)`` of the events whose ``column``
-    (artifact_id or execution_id) is in ids, in the order they were recorded."""
+    (artifact_id or execution_id) is in ids (and recorded by ``as_of``), in the
+    order they were recorded."""
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    rows = fetch_chunked(conn, _EVENTS_BY_SQL[column], wanted)
+    if as_of is None:
+        rows = fetch_chunked(conn, _EVENTS_BY_SQL[column], wanted)
+    else:
+        template = _EVENTS_BY_SQL_AS_OF[column]
+        rows = [row for batch in batches(wanted) for row in fetch(conn, template, [as_of], batch)]
     rows.sort(key=lambda row: row[0])
     return rows
 

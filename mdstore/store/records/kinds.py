@@ -33,6 +33,7 @@ class NodeKind:
 
     label: str  # "artifact"
     plural: str  # "artifacts", as in response fields
+    code: int  # mdstore.v1.NodeKind number, as history and tombstone rows store it
     table: Table
     properties: Table
     type_kind: TypeKind
@@ -48,6 +49,7 @@ class NodeKind:
 ARTIFACT = NodeKind(
     "artifact",
     "artifacts",
+    schema.ARTIFACT_KIND,
     schema.artifact_table,
     schema.artifact_property_table,
     ARTIFACT_TYPE,
@@ -57,6 +59,7 @@ ARTIFACT = NodeKind(
 EXECUTION = NodeKind(
     "execution",
     "executions",
+    schema.EXECUTION_KIND,
     schema.execution_table,
     schema.execution_property_table,
     EXECUTION_TYPE,
@@ -66,6 +69,7 @@ EXECUTION = NodeKind(
 CONTEXT = NodeKind(
     "context",
     "contexts",
+    schema.CONTEXT_KIND,
     schema.context_table,
     schema.context_property_table,
     CONTEXT_TYPE,
@@ -73,6 +77,7 @@ CONTEXT = NodeKind(
     (),
 )
 NODE_KINDS = (ARTIFACT, EXECUTION, CONTEXT)
+KIND_BY_CODE = {k.code: k for k in NODE_KINDS}
 
 # The table linking each kind of member to its contexts.
 MEMBER_LINKS = {"artifact": schema.attribution_table, "execution": schema.association_table}

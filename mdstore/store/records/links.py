@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from mdstore.store.db import schema
+from mdstore.store.db import clock, schema
 from mdstore.store.db.transactions import Transaction
-from mdstore.store.driver import execute_many, fetch_pairs, insert_sql
+from mdstore.store.driver import batches, execute_many, fetch, fetch_pairs, insert_sql
 
 ATTRIBUTION = schema.attribution_table
 ASSOCIATION = schema.association_table
@@ -49,5 +49,37 @@ def _link(
     unsure = [(c, n) for c, n in wanted if n not in fresh]
     select = f"SELECT context_id, {node_column} FROM {table.name}"
     existing = {(c, n) for c, n in fetch_pairs(conn, select, columns, unsure)}
-    new = [(c, n) for c, n in wanted if (c, n) not in existing]
-    execute_many(conn, insert_sql(table.name, columns), new)
+    now = clock.now_ms()
+    new = [(c, n, now) for c, n in wanted if (c, n) not in existing]
+    execute_many(conn, insert_sql(table.name, (*columns, "recorded_at")), new)
+
+
+# Driver-level SQL: a node's links, all or as of a time (recorded by then).
+_LINKS_SQL = "SELECT context_id, {column} FROM {table} WHERE {column} IN ({{}})"
+_LINKS_AS_OF_SQL = (
+    "SELECT context_id, {column} FROM {table} WHERE recorded_at <= {{}} AND {column} IN ({{}})"
+)
+
+
+def links_of(
+    conn: Transaction, artifact_ids: Iterable[int], execution_ids: Iterable[int], as_of: int | None
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The ``(context_id, node_id)`` attributions of the artifacts and associations
+    of the executions (stored by ``as_of``, when set), each sorted."""
+    return (
+        _links_of(conn, ATTRIBUTION.name, "artifact_id", artifact_ids, as_of),
+        _links_of(conn, ASSOCIATION.name, "execution_id", execution_ids, as_of),
+    )
+
+
+def _links_of(
+    conn: Transaction, table: str, column: str, ids: Iterable[int], as_of: int | None
+) -> list[tuple[int, int]]:
+    rows: list[tuple[Any, ...]] = []
+    for batch in batches(sorted(set(ids))):
+        if as_of is None:
+            rows.extend(fetch(conn, _LINKS_SQL.format(table=table, column=column), batch))
+        else:
+            template = _LINKS_AS_OF_SQL.format(table=table, column=column)
+            rows.extend(fetch(conn, template, [as_of], batch))
+    return sorted((r[0], r[1]) for r in rows)

@@ -11,7 +11,6 @@ silently ignores renames); uniqueness still holds.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +21,7 @@ from mdstore.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
+from mdstore.store.db import clock
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.driver import (
     batches,
@@ -32,17 +32,13 @@ from mdstore.store.driver import (
     insert_ids,
     insert_sql,
 )
+from mdstore.store.history.versions import keep_versions
 from mdstore.store.records.blobs import node_blob, parse_nodes
 from mdstore.store.records.kinds import CONTEXT, NodeKind
 from mdstore.store.records.nodes import property_columns, property_rows
 from mdstore.store.records.types import types_by_id
 from mdstore.store.records.validation import check_names, require
 from mdstore.store.records.values import check_properties
-
-
-def now_ms() -> int:
-    """The server's clock in milliseconds since the epoch."""
-    return time.time_ns() // 1_000_000
 
 
 def put_nodes(
@@ -78,10 +74,11 @@ def put_nodes(
     ]
     type_names = _check_types_and_properties(conn, kind, targets)
     _check_unique(conn, kind, targets, stored)
-    now = now_ms()
+    now = clock.now_ms()
     changed = [
         t for t in targets if t.HasField("id") and (force_update_time or _differs(t, stored[t.id]))
     ]
+    keep_versions(conn, kind, [stored[t.id] for t in changed], now)
     _update(conn, kind, changed, now, type_names)
     new_ids = _insert(conn, kind, [t for t in targets if not t.HasField("id")], now, type_names)
     ids, created = [], iter(new_ids)

@@ -176,7 +176,7 @@ def _event_steps(conn: sa.Connection, ids: list[int]) -> dict[int, list[Any]]:
 
 # Frozen copies of values.fill_value and node_blobs.node_blob/event_blob as of this
 # revision: they must keep giving these bytes whatever the live code later does
-# (tests/migrations compare them with the live functions while both exist).
+# (tests/store/db/test_frozen_migrations.py compares them with the live functions while both exist).
 
 
 def _fill_value(value: Any, row: Sequence[Any]) -> None:

@@ -1,0 +1,398 @@
+"""A lineage graph: a typed wrapper over ``networkx.DiGraph`` (dbt-core's ``graph.py``).
+
+Nodes are ``NodeId`` (kind, id). Edges follow the data: an input event (an
+execution read an artifact) is artifact -> execution, an output event is
+execution -> artifact, so what a node was made from is its ancestors and what
+was made from it its descendants. Each edge keeps its events (type, path and
+position in the recorded order, as the links of its two nodes), which tell an
+execution's inputs apart.
+
+The only module of the package that touches networkx: the others ask this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Set
+from typing import Any, Final, Literal, NamedTuple
+
+import networkx as nx  # type: ignore[import-untyped,unused-ignore]
+
+from mdstore.errors import InvalidArgumentError
+from mdstore.wire import v1
+from mdstore.wire.event_types import INPUT_EVENTS, OUTPUT_EVENTS
+
+Kind = Literal["artifact", "execution"]
+ARTIFACT: Final = "artifact"
+EXECUTION: Final = "execution"
+
+Direction = Literal["upstream", "downstream", "both"]
+UPSTREAM: Final = "upstream"
+"""Against the edges: what a node was made from."""
+DOWNSTREAM: Final = "downstream"
+"""Along the edges: what was made from a node."""
+BOTH: Final = "both"
+"""Either way at every hop, as the store's bidirectional walk goes."""
+
+MIN_DEPTH: Final = 0
+"""The smallest hop limit; ``None`` means no limit."""
+
+EventPath = tuple[str | int, ...]
+"""An event's path: its steps, a key (str) or an index (int) each."""
+
+_ARTIFACT_REF: Final[int] = v1.NodeKind.values_by_name["ARTIFACT"].number
+_EXECUTION_REF: Final[int] = v1.NodeKind.values_by_name["EXECUTION"].number
+_KINDS_BY_NUMBER: Final[dict[int, Kind]] = {_ARTIFACT_REF: ARTIFACT, _EXECUTION_REF: EXECUTION}
+
+
+class NodeId(NamedTuple):
+    """A node of the lineage: ids are unique within a kind only."""
+
+    kind: Kind
+    id: int
+
+    @classmethod
+    def artifact(cls, artifact_id: int) -> NodeId:
+        """The artifact ``artifact_id``."""
+        return cls(ARTIFACT, artifact_id)
+
+    @classmethod
+    def execution(cls, execution_id: int) -> NodeId:
+        """The execution ``execution_id``."""
+        return cls(EXECUTION, execution_id)
+
+
+def to_ref(node: NodeId) -> Any:
+    """The ``mdstore.v1.NodeRef`` of a node."""
+    return v1.NodeRef(kind=_ARTIFACT_REF if node.kind == ARTIFACT else _EXECUTION_REF, id=node.id)
+
+
+def from_ref(ref: Any) -> NodeId:
+    """The node a ``mdstore.v1.NodeRef`` names.
+
+    Raises:
+        InvalidArgumentError: the ref names a context or no kind at all.
+    """
+    kind = _KINDS_BY_NUMBER.get(ref.kind)
+    if kind is None:
+        known = v1.NodeKind.values_by_number.get(ref.kind)
+        name = ref.kind if known is None else known.name
+        raise InvalidArgumentError(f"a lineage node is an artifact or an execution, not {name}")
+    return NodeId(kind, ref.id)
+
+
+class EdgeEvent(NamedTuple):
+    """One event on an edge: its type, path and position in the recorded order."""
+
+    type: int
+    path: EventPath
+    order: int
+
+
+class Link(NamedTuple):
+    """A neighbour through one event: the node at the other end, and the event."""
+
+    node: NodeId
+    type: int
+    path: EventPath
+    order: int
+
+
+def event_path(event: Any) -> EventPath:
+    """The steps of an ``ml_metadata.Event``'s path, keys as str and indices as int."""
+    if not event.HasField("path"):
+        return ()
+    return tuple(
+        step.key if step.WhichOneof("value") == "key" else step.index for step in event.path.steps
+    )
+
+
+def _add(index: dict[NodeId, list[Link]], node: NodeId, link: Link) -> None:
+    found = index.get(node)
+    if found is None:
+        index[node] = [link]
+    else:
+        found.append(link)
+
+
+def _cached_path(event: Any, cache: dict[bytes, EventPath]) -> EventPath:
+    raw = event.path.SerializeToString()
+    found = cache.get(raw)
+    if found is None:
+        found = cache[raw] = event_path(event)
+    return found
+
+
+def check_depth(max_depth: int | None) -> None:
+    """Validates a hop limit.
+
+    Raises:
+        InvalidArgumentError: ``max_depth`` is negative or not an int.
+    """
+    if max_depth is None:
+        return
+    if isinstance(max_depth, bool) or not isinstance(max_depth, int):
+        raise InvalidArgumentError(f"a hop limit is an integer, got {max_depth!r}")
+    if max_depth < MIN_DEPTH:
+        raise InvalidArgumentError(f"a hop limit is at least {MIN_DEPTH}, got {max_depth}")
+
+
+class LineageGraph:
+    """Artifacts and executions, with an edge per (node, node) pair that events join.
+
+    Each node's events are indexed in recorded order (its links), and the
+    topology is a ``networkx.DiGraph`` built from them on the first walk: a diff,
+    which only follows links, never pays for it. Nodes not in the graph are
+    treated as isolated: they have no ancestors, descendants or links.
+    """
+
+    def __init__(
+        self,
+        nodes: Iterable[NodeId] = (),
+        before: dict[NodeId, list[Link]] | None = None,
+        after: dict[NodeId, list[Link]] | None = None,
+        topology: Any | None = None,
+    ) -> None:
+        """Holds nodes and their links; ``from_events`` is the usual way to build one.
+
+        Args:
+            nodes: every node, links or not.
+            before: each node's links to the nodes with an edge to it (producers
+                or inputs), in recorded order.
+            after: each node's links to the nodes it has an edge to (consumers or
+                outputs), in recorded order.
+            topology: the ``networkx.DiGraph`` of those; built from the links
+                when first needed if None.
+        """
+        self._nodes = dict.fromkeys(nodes)
+        self._before = {} if before is None else before
+        self._after = {} if after is None else after
+        self._topology = topology
+
+    @classmethod
+    def from_events(cls, events: Iterable[Any], nodes: Iterable[NodeId] = ()) -> LineageGraph:
+        """Builds the graph of some ``ml_metadata.Event`` messages.
+
+        Args:
+            events: the events, in recorded order (each keeps its position, which
+                tells same-type inputs apart). Events whose type is neither an input
+                nor an output (UNKNOWN) add their nodes but no edge.
+            nodes: nodes to include even without events, e.g. a walk's start.
+        """
+        found = dict.fromkeys(nodes)
+        before: dict[NodeId, list[Link]] = {}
+        after: dict[NodeId, list[Link]] = {}
+        paths: dict[bytes, EventPath] = {}  # pipelines repeat a few paths many times
+        for order, event in enumerate(events):
+            artifact = NodeId(ARTIFACT, event.artifact_id)
+            execution = NodeId(EXECUTION, event.execution_id)
+            found[artifact] = found[execution] = None
+            kind = event.type
+            if kind in INPUT_EVENTS:
+                source, target = artifact, execution
+            elif kind in OUTPUT_EVENTS:
+                source, target = execution, artifact
+            else:
+                continue
+            path = _cached_path(event, paths) if event.HasField("path") else ()
+            _add(before, target, Link(source, kind, path, order))
+            _add(after, source, Link(target, kind, path, order))
+        return cls(found, before, after)
+
+    def _graph(self) -> Any:
+        """The topology, built on first use."""
+        if self._topology is None:
+            graph: Any = nx.DiGraph()
+            graph.add_nodes_from(self._nodes)
+            # Each node's successors in the order of its events: that order breaks
+            # the ties of downstream walks.
+            graph.add_edges_from(
+                (node, link.node) for node, links in self._after.items() for link in links
+            )
+            self._topology = graph
+        return self._topology
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._nodes
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def nodes(self) -> list[NodeId]:
+        """Every node, in insertion order."""
+        return list(self._nodes)
+
+    def edge_count(self) -> int:
+        """How many (node, node) pairs events join."""
+        return int(self._graph().number_of_edges())
+
+    def has_edge(self, source: NodeId, target: NodeId) -> bool:
+        """Whether an event leads from ``source`` to ``target``."""
+        return any(link.node == target for link in self._after.get(source, ()))
+
+    def edge_events(self, source: NodeId, target: NodeId) -> list[EdgeEvent]:
+        """The events of the edge ``source`` -> ``target``, in recorded order."""
+        return [
+            EdgeEvent(link.type, link.path, link.order)
+            for link in self._before.get(target, ())
+            if link.node == source
+        ]
+
+    def in_degree(self, node: NodeId) -> int:
+        """How many nodes have an edge to ``node`` (0 when it is not in the graph)."""
+        return len({link.node for link in self._before.get(node, ())})
+
+    def out_degree(self, node: NodeId) -> int:
+        """How many nodes ``node`` has an edge to (0 when it is not in the graph)."""
+        return len({link.node for link in self._after.get(node, ())})
+
+    def successors(self, node: NodeId) -> list[NodeId]:
+        """The nodes one edge after ``node``, in the order of their first event."""
+        return list(dict.fromkeys(link.node for link in self._after.get(node, ())))
+
+    def predecessors(self, node: NodeId) -> list[NodeId]:
+        """The nodes one edge before ``node``, in the order of their first event."""
+        return list(dict.fromkeys(link.node for link in self._before.get(node, ())))
+
+    def ancestors(self, node: NodeId, max_depth: int | None = None) -> set[NodeId]:
+        """What ``node`` was made from, within ``max_depth`` hops (None: all).
+
+        Raises:
+            InvalidArgumentError: ``max_depth`` is negative.
+        """
+        return self.reachable(node, UPSTREAM, max_depth)
+
+    def descendants(self, node: NodeId, max_depth: int | None = None) -> set[NodeId]:
+        """What was made from ``node``, within ``max_depth`` hops (None: all).
+
+        Raises:
+            InvalidArgumentError: ``max_depth`` is negative.
+        """
+        return self.reachable(node, DOWNSTREAM, max_depth)
+
+    def reachable(
+        self, node: NodeId, direction: Direction, max_depth: int | None = None
+    ) -> set[NodeId]:
+        """The nodes within ``max_depth`` hops of ``node`` (not itself) going ``direction``.
+
+        Raises:
+            InvalidArgumentError: ``max_depth`` is negative.
+        """
+        return {child for _, child in self.bfs_edges(node, direction, max_depth)}
+
+    def distances(
+        self,
+        node: NodeId,
+        direction: Direction,
+        max_depth: int | None = None,
+        stop: Set[NodeId] = frozenset(),
+    ) -> dict[NodeId, int]:
+        """Hops from ``node`` to each node reached going ``direction`` (itself at 0).
+
+        Args:
+            node: where the walk starts.
+            direction: UPSTREAM, DOWNSTREAM or BOTH.
+            max_depth: the most hops (None: no limit).
+            stop: nodes reached but not walked past (a walk's truncated nodes).
+
+        Raises:
+            InvalidArgumentError: ``max_depth`` is negative.
+        """
+        hops = {node: 0}
+        for parent, child in self.bfs_edges(node, direction, max_depth, stop):
+            hops[child] = hops[parent] + 1
+        return hops
+
+    def bfs_edges(
+        self,
+        node: NodeId,
+        direction: Direction,
+        max_depth: int | None = None,
+        stop: Set[NodeId] = frozenset(),
+    ) -> Iterator[tuple[NodeId, NodeId]]:
+        """The breadth-first tree from ``node``: (parent, child) pairs, nearest first.
+
+        Each child appears once, after its parent, reached by a fewest-hop path
+        (downstream, ties go to the parent's earliest recorded event).
+
+        Raises:
+            InvalidArgumentError: ``max_depth`` is negative.
+        """
+        check_depth(max_depth)
+        if node not in self._nodes:
+            return iter(())
+        neighbors = self._neighbors(direction)
+        if stop:
+            inner = neighbors
+
+            def neighbors(n: NodeId) -> Iterable[NodeId]:
+                return () if n in stop and n != node else inner(n)
+
+        edges: Iterator[tuple[NodeId, NodeId]] = nx.generic_bfs_edges(
+            self._graph(), node, neighbors=neighbors, depth_limit=max_depth
+        )
+        return edges
+
+    def _neighbors(self, direction: Direction) -> Callable[[NodeId], Iterable[NodeId]]:
+        graph = self._graph()
+        if direction == DOWNSTREAM:
+            successors: Callable[[NodeId], Iterable[NodeId]] = graph.successors
+            return successors
+        if direction == UPSTREAM:
+            predecessors: Callable[[NodeId], Iterable[NodeId]] = graph.predecessors
+            return predecessors
+        if direction == BOTH:
+            succ, pred = graph.succ, graph.pred
+
+            def either(n: NodeId) -> Iterable[NodeId]:
+                return [*succ[n], *pred[n]]
+
+            return either
+        raise InvalidArgumentError(f"unknown direction {direction!r}")
+
+    def producers(self, artifact: NodeId) -> list[Link]:
+        """The executions that output ``artifact``, one link per event, in recorded order."""
+        return list(self._before.get(artifact, ()))
+
+    def consumers(self, artifact: NodeId) -> list[Link]:
+        """The executions that read ``artifact``, one link per event, in recorded order."""
+        return list(self._after.get(artifact, ()))
+
+    def inputs(self, execution: NodeId) -> list[Link]:
+        """The artifacts ``execution`` read, one link per event, in recorded order."""
+        return list(self._before.get(execution, ()))
+
+    def outputs(self, execution: NodeId) -> list[Link]:
+        """The artifacts ``execution`` output, one link per event, in recorded order."""
+        return list(self._after.get(execution, ()))
+
+    def subgraph(self, nodes: Iterable[NodeId]) -> LineageGraph:
+        """The graph induced by ``nodes`` (its topology a view of this graph's)."""
+        keep = set(nodes)
+
+        def inside(index: dict[NodeId, list[Link]]) -> dict[NodeId, list[Link]]:
+            return {
+                node: [link for link in links if link.node in keep]
+                for node, links in index.items()
+                if node in keep
+            }
+
+        kept = [node for node in self._nodes if node in keep]
+        view = self._graph().subgraph(kept)
+        return LineageGraph(kept, inside(self._before), inside(self._after), view)
+
+    def shortest_simple_paths(self, source: NodeId, target: NodeId) -> Iterator[list[NodeId]]:
+        """Simple paths from ``source`` to ``target``, fewest hops first (Yen's algorithm).
+
+        Lazy: each next path costs a search, so take only as many as needed.
+        Nothing when either node is missing or ``target`` is unreachable.
+        """
+        if source not in self._nodes or target not in self._nodes:
+            return
+        graph = self._graph()
+        if not nx.has_path(graph, source, target):
+            return
+        yield from nx.shortest_simple_paths(graph, source, target)
+
+    def is_acyclic(self) -> bool:
+        """Whether no node is its own ancestor."""
+        return bool(nx.is_directed_acyclic_graph(self._graph()))

@@ -1,0 +1,93 @@
+"""What the analyses read from a node's properties: parameters, digests, text.
+
+One definition each, shared by the trace summary and the diff, so that what a
+summary shows as a step's parameters is what a diff compares.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from mdstore.wire import bookkeeping
+
+BOOKKEEPING_PREFIX: Final = bookkeeping.PREFIX
+"""mdstore's own custom properties (deletion state, reason...): never parameters."""
+
+COLLISION_PREFIX: Final = "custom:"
+"""Prefixes a custom property that has the name of one of the node's properties."""
+
+DIGEST_CUSTOM_PROPERTIES: Final = ("sha256", "digest")
+"""Custom properties holding an artifact's content digest, in order of preference
+(the client library records file digests as ``sha256``)."""
+DIGEST_PROPERTY: Final = "digest"
+"""The property holding a digest, read when no custom property has one."""
+_CUSTOM_DIGESTS: Final = frozenset(DIGEST_CUSTOM_PROPERTIES)
+
+
+def parameters(node: Any, *, skip_digests: bool = False) -> dict[str, Any]:
+    """A node's properties and custom properties in one map of ``ml_metadata.Value``.
+
+    Properties keep their names; custom properties too, except that one named
+    like a property is kept as ``custom:<name>`` (both are kept, the typed
+    property under the plain name). Custom properties starting with ``mdstore.``
+    are mdstore's bookkeeping and left out.
+
+    Args:
+        node: an ``ml_metadata.Artifact`` or ``ml_metadata.Execution``.
+        skip_digests: also leave out what ``digest()`` reads (custom properties
+            ``sha256`` and ``digest``, property ``digest``).
+
+    Returns:
+        The values by name (the node's own messages, not copies).
+    """
+    # Keys and items one at a time: a map's items() goes through Python mixins.
+    properties = node.properties
+    merged: dict[str, Any] = {name: properties[name] for name in properties}
+    if skip_digests:
+        merged.pop(DIGEST_PROPERTY, None)
+    custom = node.custom_properties
+    for name in custom:
+        if name.startswith(BOOKKEEPING_PREFIX) or (skip_digests and name in _CUSTOM_DIGESTS):
+            continue
+        merged[COLLISION_PREFIX + name if name in merged else name] = custom[name]
+    return merged
+
+
+def digest(artifact: Any) -> str:
+    """An artifact's content digest, or "" when none is recorded.
+
+    The first non-empty text among the custom properties ``sha256`` and
+    ``digest``, then the property ``digest``.
+    """
+    custom = artifact.custom_properties
+    for name in DIGEST_CUSTOM_PROPERTIES:
+        if name in custom:
+            found = text(custom[name])
+            if found:
+                return found
+    if DIGEST_PROPERTY in artifact.properties:
+        return text(artifact.properties[DIGEST_PROPERTY])
+    return ""
+
+
+def text(value: Any) -> str:
+    """A string or int ``ml_metadata.Value`` as text; "" for anything else."""
+    which = value.WhichOneof("value")
+    if which == "string_value":
+        return str(value.string_value)
+    if which == "int_value":
+        return str(value.int_value)
+    return ""
+
+
+def same_value(value: Any, other: Any) -> bool:
+    """Whether two ``ml_metadata.Value`` messages hold the same value.
+
+    Unequal messages are compared again as deterministic bytes, so that a NaN
+    equals itself on every protobuf runtime.
+    """
+    if value == other:
+        return True
+    return bool(
+        value.SerializeToString(deterministic=True) == other.SerializeToString(deterministic=True)
+    )

@@ -1,1 +1,0 @@
-"""Unit tests: no server, no database beyond in-memory SQLite."""
