@@ -19,18 +19,13 @@ Prints the report and writes it to ``docs/benchmarks.md``::
 from __future__ import annotations
 
 import argparse
-import collections
 import contextlib
 import datetime
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,108 +38,7 @@ sys.path.insert(1, str(REPO))
 
 import report  # noqa: E402  (bench/ is on sys.path only once the lines above ran)
 from environment import commit_cost_note, load_average, machine, versions  # noqa: E402
-
-SERVER_START_SECONDS = 60
-SERVER_STOP_SECONDS = 15
-
-
-def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-# ------------------------------------------------------------------ processes
-
-
-def mlmd_python() -> Path:
-    """The .venv-mlmd interpreter, built (or reused) by the compat tests' helper."""
-    from tests.compat.mlmd_venv import ensure_venv
-
-    log("ensuring .venv-mlmd (Python 3.11, ml-metadata 1.17.1)")
-    return ensure_venv()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {_tail(log_path)}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"server not listening after {SERVER_START_SECONDS}s: {_tail(log_path)}")
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-@contextlib.contextmanager
-def server(command: list[str], port: int, log_path: Path) -> Iterator[None]:
-    """Runs a server until the block ends, then stops it with SIGTERM (SIGKILL if stuck)."""
-    with log_path.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=log_path.parent)
-    try:
-        _wait_for_port(port, proc, log_path)
-        yield
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(SERVER_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                log(f"server {proc.pid} ignored SIGTERM; killing it")
-                proc.kill()
-                proc.wait()
-
-
-def run_workload(
-    python: Path | str, kind: str, target: str, out: Path, timeout: float, extra: list[str]
-) -> dict[str, Any]:
-    """Runs bench/workload.py in its own process; returns its JSON results."""
-    command = [str(python), str(BENCH / "workload.py"), "--kind", kind, "--target", target]
-    command += ["--out", str(out), *extra]
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=out.parent
-    )
-    tail: collections.deque[str] = collections.deque(maxlen=8)
-    reader = threading.Thread(target=_relay, args=(proc, tail), daemon=True)
-    reader.start()
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        # A scale run leaves the checkpoints it finished; report those.
-        partial = json.loads(out.read_text()) if out.exists() else {}
-        return {**partial, "error": f"timed out after {timeout:.0f}s"}
-    finally:
-        reader.join(5)
-    if proc.returncode != 0 or not out.exists():
-        return {"error": f"workload exited with {proc.returncode}: " + " | ".join(tail)}
-    result: dict[str, Any] = json.loads(out.read_text())
-    result["wall_seconds"] = time.perf_counter() - started
-    return result
-
-
-def _relay(proc: subprocess.Popen[bytes], tail: collections.deque[str]) -> None:
-    """Echoes the workload's progress lines; keeps the last lines for error messages."""
-    assert proc.stdout is not None
-    for raw in proc.stdout:
-        line = raw.decode(errors="replace").rstrip()
-        tail.append(line)
-        if line.startswith("["):
-            log(f"  {line}")
-
+from processes import free_port, log, mlmd_python, run_workload, server  # noqa: E402
 
 # ----------------------------------------------------------------- run configs
 
@@ -221,6 +115,32 @@ def run_scale(config: str, tmp: Path, mlmd_py: Path, timeout: float, top: int) -
     with contextlib.suppress(OSError):
         db_mb = round(sum(p.stat().st_size for p in tmp.glob(f"{db.name}*")) / 1e6, 1)
     return {"points": result.get("scale", []), "error": result.get("error"), "db_mb": db_mb}
+
+
+def run_provenance(tmp: Path, mlmd_py: Path, timeout: float) -> dict[str, Any]:
+    """The provenance phase: (a) in-process, and mdstore_client to `mdstore serve`."""
+    extra = ["--phase", "provenance"]
+    results = {
+        "a": run_workload(
+            mlmd_py, "mlmd-inproc", str(tmp / "prov-a.sqlite"), tmp / "prov-a.json", timeout, extra
+        )
+    }
+    port = free_port()
+    db = mdstore_sqlite_url(tmp / "prov-client.sqlite")
+    command = [*mdstore_command(), "serve", "--db", db, "--host", "127.0.0.1", "--port", str(port)]
+    try:
+        with server(command, port, tmp / "prov-server.log"):
+            results["client"] = run_workload(
+                sys.executable,
+                "mdstore-grpc",
+                f"127.0.0.1:{port}",
+                tmp / "prov-client.json",
+                timeout,
+                extra,
+            )
+    except RuntimeError as e:
+        results["client"] = {"error": str(e)}
+    return results
 
 
 # ------------------------------------------------------------- server databases
@@ -317,6 +237,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="full",
         help="mdstore's SQLite commit durability (full: the default, survives power loss)",
     )
+    parser.add_argument(
+        "--no-provenance", action="store_true", help="skip the trace and impact rows"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
@@ -362,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
             results["configs"][config] = run_config(config, tmp, mlmd_py, args.timeout, sizes)
             if results["configs"][config].get("error"):
                 log(f"({config}) failed: {results['configs'][config]['error']}")
+        if not args.no_provenance and mlmd_py is not None:
+            log("provenance: (a) get_lineage_subgraph vs mdstore_client trace and impact")
+            results["provenance"] = run_provenance(tmp, mlmd_py, args.timeout)
         for backend in [b for b in args.server_dbs.split(",") if b]:
             log(f"(a) and (c) in-process on {backend}")
             admin_url = args.mysql_url if backend == "mysql" else args.postgres_url

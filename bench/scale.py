@@ -143,4 +143,26 @@ def _scale_lineage(api: Api, artifact_id: int, repeats: int) -> dict[str, Any]:
         entry[f"lineage_{hops}_ms"] = statistics.median(row.latencies_ms) if not row.error else None
         entry[f"lineage_{hops}_error"] = row.error
         entry[f"lineage_{hops}_result"] = row.result
+        if hasattr(api.store, "trace"):  # mdstore: the one-call trace of the same nodes
+            row = time_query(
+                Row(f"trace {hops}", "queries/s"),
+                lambda h=hops: api.store.trace(artifact_id, max_hops=h),
+                repeats,
+                True,
+                _trace_size,
+            )
+            entry[f"trace_{hops}_ms"] = (
+                statistics.median(row.latencies_ms) if not row.error else None
+            )
+            entry[f"trace_{hops}_error"] = row.error
+            entry[f"trace_{hops}_result"] = row.result
     return entry
+
+
+def _trace_size(answer: Any) -> dict[str, int]:
+    nodes = answer.nodes
+    return {
+        "artifacts": len(nodes.artifacts),
+        "executions": len(nodes.executions),
+        "events": len(nodes.events),
+    }

@@ -95,12 +95,18 @@ class Api:
 
 def open_api(kind: str, target: str) -> Api:
     """Opens a store: ``kind`` is mlmd-inproc (target: a SQLite file, or a mysql:// or
-    postgresql:// URL), mlmd-grpc (host:port) or mdstore (a SQLAlchemy URL)."""
-    if kind == "mdstore":
+    postgresql:// URL), mlmd-grpc (host:port), mdstore (a SQLAlchemy URL) or
+    mdstore-grpc (host:port of ``mdstore serve``)."""
+    if kind in ("mdstore", "mdstore-grpc"):
         import mdstore
         from mdstore.wire import mlmd
 
-        store = mdstore.MetadataStore(target)
+        if kind == "mdstore-grpc":  # mdstore's own API, over gRPC to `mdstore serve`
+            from mdstore_client import GrpcTransport
+
+            store = mdstore.MetadataStore(GrpcTransport(target))
+        else:
+            store = mdstore.MetadataStore(target)
         return Api(store, mlmd, mdstore.ListOptions, store.close)
     from ml_metadata import metadata_store
     from ml_metadata.proto import metadata_store_pb2 as pb
@@ -414,9 +420,11 @@ def control_store(kind: str, target: str, number: int) -> Iterator[Api]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kind", required=True, choices=["mlmd-inproc", "mlmd-grpc", "mdstore"])
+    parser.add_argument(
+        "--kind", required=True, choices=["mlmd-inproc", "mlmd-grpc", "mdstore", "mdstore-grpc"]
+    )
     parser.add_argument("--target", required=True, help="SQLite path, host:port or SQLAlchemy URL")
-    parser.add_argument("--phase", choices=["main", "scale"], default="main")
+    parser.add_argument("--phase", choices=["main", "scale", "provenance"], default="main")
     parser.add_argument("--sizes", default="{}", help="JSON overrides of Sizes (main phase)")
     parser.add_argument("--scale-max", type=int, default=1_000_000)
     parser.add_argument("--out", required=True, help="where to write the JSON results")
@@ -435,6 +443,15 @@ def main(argv: list[str] | None = None) -> int:
             if "hops" in overrides:
                 overrides["hops"] = tuple(overrides["hops"])
             rows = run_main(api, Sizes(**overrides))
+            write({"rows": [r.as_json() for r in rows]})
+        elif args.phase == "provenance":
+            from provenance import ClientQuestions, MlmdQuestions, run_provenance
+
+            sizes = Sizes(**json.loads(args.sizes))
+            questions = (
+                ClientQuestions(args.target) if args.kind == "mdstore-grpc" else MlmdQuestions(api)
+            )
+            rows = run_provenance(api, questions, sizes)
             write({"rows": [r.as_json() for r in rows]})
         else:
             # Written after every checkpoint, so a run that times out still reports.

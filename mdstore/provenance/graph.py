@@ -12,7 +12,7 @@ The only module of the package that touches networkx: the others ask this one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from typing import Any, Final, Literal, NamedTuple
 
 import networkx as nx  # type: ignore[import-untyped,unused-ignore]
@@ -169,7 +169,9 @@ class LineageGraph:
         self._topology = topology
 
     @classmethod
-    def from_events(cls, events: Iterable[Any], nodes: Iterable[NodeId] = ()) -> LineageGraph:
+    def from_events(
+        cls, events: Iterable[Any], nodes: Iterable[NodeId] = (), *, paths: bool = True
+    ) -> LineageGraph:
         """Builds the graph of some ``ml_metadata.Event`` messages.
 
         Args:
@@ -177,11 +179,13 @@ class LineageGraph:
                 tells same-type inputs apart). Events whose type is neither an input
                 nor an output (UNKNOWN) add their nodes but no edge.
             nodes: nodes to include even without events, e.g. a walk's start.
+            paths: keep each event's path (False: every path is empty), which
+                only matching by role (diff) reads.
         """
         found = dict.fromkeys(nodes)
         before: dict[NodeId, list[Link]] = {}
         after: dict[NodeId, list[Link]] = {}
-        paths: dict[bytes, EventPath] = {}  # pipelines repeat a few paths many times
+        cache: dict[bytes, EventPath] = {}  # pipelines repeat a few paths many times
         for order, event in enumerate(events):
             artifact = NodeId(ARTIFACT, event.artifact_id)
             execution = NodeId(EXECUTION, event.execution_id)
@@ -193,7 +197,7 @@ class LineageGraph:
                 source, target = execution, artifact
             else:
                 continue
-            path = _cached_path(event, paths) if event.HasField("path") else ()
+            path = _cached_path(event, cache) if paths and event.HasField("path") else ()
             _add(before, target, Link(source, kind, path, order))
             _add(after, source, Link(target, kind, path, order))
         return cls(found, before, after)
@@ -239,7 +243,8 @@ class LineageGraph:
 
     def in_degree(self, node: NodeId) -> int:
         """How many nodes have an edge to ``node`` (0 when it is not in the graph)."""
-        return len({link.node for link in self._before.get(node, ())})
+        links = self._before.get(node)
+        return len({link.node for link in links}) if links else 0
 
     def out_degree(self, node: NodeId) -> int:
         """How many nodes ``node`` has an edge to (0 when it is not in the graph)."""
@@ -297,10 +302,20 @@ class LineageGraph:
         Raises:
             InvalidArgumentError: ``max_depth`` is negative.
         """
-        hops = {node: 0}
-        for parent, child in self.bfs_edges(node, direction, max_depth, stop):
-            hops[child] = hops[parent] + 1
-        return hops
+        if direction == BOTH:
+            hops = {node: 0}
+            for parent, child in self.bfs_edges(node, direction, max_depth, stop):
+                hops[child] = hops[parent] + 1
+            return hops
+        check_depth(max_depth)
+        if node not in self._nodes:
+            return {node: 0}
+        # A level-by-level walk of the link indexes: a trace's hot path, several
+        # times faster than building the DiGraph for generic_bfs_edges.
+        if direction not in (UPSTREAM, DOWNSTREAM):
+            raise InvalidArgumentError(f"unknown direction {direction!r}")
+        links = self._before if direction == UPSTREAM else self._after
+        return _levels(links, node, max_depth, stop)
 
     def bfs_edges(
         self,
@@ -396,3 +411,27 @@ class LineageGraph:
     def is_acyclic(self) -> bool:
         """Whether no node is its own ancestor."""
         return bool(nx.is_directed_acyclic_graph(self._graph()))
+
+
+def _levels(
+    links: Mapping[NodeId, list[Link]],
+    start: NodeId,
+    max_depth: int | None,
+    stop: Set[NodeId],
+) -> dict[NodeId, int]:
+    """Hops from ``start`` along ``links``, not walking past ``stop`` nodes."""
+    hops = {start: 0}
+    frontier, depth = [start], 0
+    while frontier and (max_depth is None or depth < max_depth):
+        depth += 1
+        reached = []
+        for node in frontier:
+            if node in stop and node != start:
+                continue
+            for link in links.get(node, ()):
+                neighbour = link.node
+                if neighbour not in hops:
+                    hops[neighbour] = depth
+                    reached.append(neighbour)
+        frontier = reached
+    return hops

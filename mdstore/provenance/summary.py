@@ -39,6 +39,7 @@ def trace_summary(
     truncated: Set[NodeId] = frozenset(),
     *,
     direction: Direction = UPSTREAM,
+    hops: Mapping[NodeId, int] | None = None,
 ) -> Any:
     """Summarizes a page of a trace as a ``mdstore.v1.TraceSummary``.
 
@@ -54,6 +55,8 @@ def trace_summary(
         direction: the walk's direction, which hops are counted along: UPSTREAM
             (a trace of what made the node), DOWNSTREAM, or BOTH (a
             bidirectional walk, where each hop may go either way).
+        hops: ``graph.distances(start, direction, stop=truncated)`` when the
+            caller has it already.
 
     Returns:
         ``sources``: the given artifacts no execution in the graph produced (and
@@ -62,7 +65,8 @@ def trace_summary(
         ``code``: the steps' code references (``code_refs``), in step order, then
         by property name.
     """
-    hops = graph.distances(start, direction, stop=truncated)
+    if hops is None:
+        hops = graph.distances(start, direction, stop=truncated)
 
     def nearest_first(item: tuple[int, Any]) -> tuple[bool, int, int]:
         found = hops.get(NodeId(EXECUTION, item[0]))

@@ -15,8 +15,8 @@ from mdstore.store.lineage.model import Limits
 from mdstore.store.lineage.selection import matching
 from mdstore.store.records.kinds import ARTIFACT, CONTEXT, EXECUTION, KIND_BY_CODE, NodeKind
 
-DEFAULT_PAGE_SIZE = 10_000
-MAX_PAGE_SIZE = 100_000
+DEFAULT_PAGE_SIZE = 50_000
+MAX_PAGE_SIZE = 200_000
 
 
 def node_kind(code: int, *, contexts: bool = False) -> NodeKind:

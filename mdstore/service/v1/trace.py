@@ -42,6 +42,7 @@ class _Answer:
 
     start: NodeId
     graph: LineageGraph
+    hops: dict[NodeId, int]  # from the start, for every node it reaches
     found: Extract
     page: PageNodes
     events: list[Any]
@@ -62,6 +63,7 @@ def trace(conn: Transaction, request: Any) -> Any:
         {e.id: e for e in page.executions},
         tombstones_by_node(page),
         node_ids(answer.found.truncated),
+        hops=answer.hops,
     )
     return v1.TraceResponse(
         nodes=lineage_nodes(page, answer.events),
@@ -104,9 +106,9 @@ def _answer(
         {node_id} if kind is EXECUTION else set(),
         walk_limits,
     )
-    graph = LineageGraph.from_events(found.events, nodes=[start])
-    truncated = node_ids(found.truncated)
-    order = _order(graph, start, direction, found, truncated)
+    graph = LineageGraph.from_events(found.events, nodes=[start], paths=False)
+    hops = graph.distances(start, direction, stop=node_ids(found.truncated))
+    order = _order(hops, found)
     offset, size = (token[0] if token else 0), page_size(request.options)
     chosen = order[offset : offset + size]
     artifacts = {n.id for n in chosen if n.kind == ARTIFACT.label}
@@ -116,6 +118,7 @@ def _answer(
     return _Answer(
         start=start,
         graph=graph,
+        hops=hops,
         found=found,
         page=page_nodes(conn, artifacts, executions, when),
         events=[e for e in found.events if e.execution_id in executions],
@@ -125,15 +128,8 @@ def _answer(
     )
 
 
-def _order(
-    graph: LineageGraph,
-    start: NodeId,
-    direction: Direction,
-    found: Extract,
-    truncated: set[NodeId],
-) -> list[NodeId]:
+def _order(hops: dict[NodeId, int], found: Extract) -> list[NodeId]:
     """The answer's nodes, nearest first, then artifacts before executions, then by id."""
-    hops = graph.distances(start, direction, stop=truncated)
     nodes = [NodeId.artifact(i) for i in found.artifacts]
     nodes += [NodeId.execution(i) for i in found.executions]
     far = len(nodes) + 1  # a walked node the graph cannot reach (none expected)

@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, update
 from mdstore.errors import NotFoundError
 from mdstore.store.db import clock, schema
 from mdstore.store.db.transactions import Transaction
-from mdstore.store.driver import batches
+from mdstore.store.driver import batches, fetch
 from mdstore.store.history.versions import rewrite_versions, version_blobs
 from mdstore.store.records.blobs import parse_nodes
 from mdstore.store.records.kinds import ARTIFACT, KIND_BY_CODE, NodeKind
@@ -39,30 +39,36 @@ KEPT_ON_PURGE = frozenset({"sha256", "digest"})
 _DELETED_STATE = mlmd.Artifact.State.Value("DELETED")
 
 
+_TOMBSTONES_SQL = (
+    "SELECT kind, node_id, deleted_at, principal, reason, purged_at FROM tombstone"
+    " WHERE kind = {} AND node_id IN ({})"
+)
+
+
 def tombstones_of(
     conn: Transaction, kind: NodeKind, ids: Iterable[int], as_of: int | None = None
 ) -> dict[int, Any]:
     """Node id -> ``v1.Tombstone`` of the nodes among ``ids`` deleted (by ``as_of``)."""
-    t = TOMBSTONE
+    # On the driver cursor: every trace page asks this for each kind (a Core
+    # select's compile costs more than the lookup).
     found: dict[int, Any] = {}
     for batch in batches(sorted(set(ids))):
-        query = select(t).where(t.c.kind == kind.code, t.c.node_id.in_(batch))
-        if as_of is not None:
-            query = query.where(t.c.deleted_at <= as_of)
-        for row in conn.execute(query):
-            found[row.node_id] = _message(row, as_of)
+        for row in fetch(conn, _TOMBSTONES_SQL, [kind.code], batch):
+            if as_of is None or row[2] <= as_of:
+                found[row[1]] = _message(row, as_of)
     return found
 
 
-def _message(row: Any, as_of: int | None) -> Any:
-    purged = row.purged_at is not None and (as_of is None or row.purged_at <= as_of)
+def _message(row: Sequence[Any], as_of: int | None) -> Any:
+    kind, node_id, deleted_at, principal, reason, purged_at = row
+    purged = purged_at is not None and (as_of is None or purged_at <= as_of)
     return v1.Tombstone(
-        kind=row.kind,
-        id=row.node_id,
-        deleted_at_millis=row.deleted_at,
-        principal=row.principal,
-        reason=row.reason,
-        purged_at_millis=row.purged_at if purged else 0,
+        kind=kind,
+        id=node_id,
+        deleted_at_millis=deleted_at,
+        principal=principal,
+        reason=reason,
+        purged_at_millis=purged_at if purged else 0,
     )
 
 

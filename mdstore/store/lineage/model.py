@@ -57,7 +57,12 @@ class Limits:
     as_of: int | None = None
 
     def plain(self) -> bool:
-        """Whether only the hop limit and a known direction apply (no filter, no cap)."""
+        """Whether only the hop limit and a known direction apply (no filter, no
+        cap, no time)."""
+        return self.timed_plain() and self.as_of is None
+
+    def timed_plain(self) -> bool:
+        """Whether only the hop limit, a known direction and ``as_of`` apply."""
         return (
             self.direction in (UPSTREAM, DOWNSTREAM, BIDIRECTIONAL)
             and self.stop_artifacts is None
@@ -65,7 +70,6 @@ class Limits:
             and self.exclude_artifacts is None
             and self.exclude_executions is None
             and self.max_nodes is None
-            and self.as_of is None
         )
 
 

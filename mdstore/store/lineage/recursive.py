@@ -62,10 +62,14 @@ def walk_in_one_statement(
     conn: Transaction, flavour: str, start_a: set[int], start_e: set[int], limits: Limits
 ) -> Walk:
     """The whole walk as one statement that visits each node once."""
-    ranked = limits.max_hops is not None
-    sql = _walk_sql(flavour, limits.direction, bool(start_a), bool(start_e), ranked, False)
+    ranked, timed = limits.max_hops is not None, limits.as_of is not None
+    sql = _walk_sql(flavour, limits.direction, bool(start_a), bool(start_e), ranked, False, timed)
     seeds = [list(ids) for ids in (start_a, start_e) if ids]
-    bounds = [[limits.max_hops]] * _hop_slots(flavour) if ranked else []
+    hop, when = [limits.max_hops], [limits.as_of]
+    if flavour == "postgresql":  # both times in the LATERAL, then the hop limit
+        bounds = [when, when] * timed + [hop] * ranked
+    else:  # per recursive SELECT: its hop limit, then its time
+        bounds = ([hop] * ranked + [when] * timed) * 2
     rows = fetch(conn, sql, *seeds, *bounds)
     if ranked:
         return _collect(rows)
@@ -156,6 +160,7 @@ def _walk_sql(
     from_executions: bool,
     ranked: bool,
     budgeted: bool,
+    timed: bool = False,
 ) -> str:
     """A recursive walk as a raw_sql template: rows ``(kind, id[, hop])``, kind 0
     for artifacts and 1 for executions.
@@ -163,7 +168,10 @@ def _walk_sql(
     Slots, in order: the starting artifact ids, the starting execution ids; when
     ``ranked``, the hop limit once per recursive SELECT; when ``budgeted``, a row
     cap (SQLite: it stops the recursion; PostgreSQL: evaluation is lazy, so an
-    outer LIMIT does too). Unranked rows are just nodes, each once.
+    outer LIMIT does too); when ``timed``, the as-of time once per event
+    lookup (only events recorded by then are walked). On PostgreSQL the times
+    come before the hop limit, elsewhere each SELECT's hop limit before its time.
+    Unranked rows are just nodes, each once.
     """
     to_e, to_a = (", ".join(map(str, sorted(types))) for types in edge_types(direction))
     # Ranked BIDIRECTIONAL rows also carry the node they came from, and a step never
@@ -182,8 +190,9 @@ def _walk_sql(
         )
         if wanted
     )
-    to_execution = f"type IN ({to_e})" + (" AND execution_id <> w.prev" if prev else "")
-    to_artifact = f"type IN ({to_a})" + (" AND artifact_id <> w.prev" if prev else "")
+    recorded = " AND recorded_at <= {}" if timed else ""
+    to_execution = f"type IN ({to_e})" + (" AND execution_id <> w.prev" if prev else "") + recorded
+    to_artifact = f"type IN ({to_a})" + (" AND artifact_id <> w.prev" if prev else "") + recorded
     within = " AND w.hop < {}" if ranked else ""
     if flavour == "postgresql":
         # PostgreSQL allows one reference to the CTE: both steps in one LATERAL.

@@ -41,13 +41,15 @@ def walk(
 ) -> Walk:
     """Walks the lineage from the starting nodes within ``limits``."""
     start_a, start_e = set(artifacts), set(executions)
-    flavour = recursive.flavour_of(conn) if limits.plain() else None
+    flavour = recursive.flavour_of(conn) if limits.timed_plain() else None
     if flavour is None:
         return _walk_by_hops(conn, start_a, start_e, limits, None)
     whole = flavour == "mariadb" or limits.max_hops is None
     if whole and (start_a or start_e) and len(start_a) <= CHUNK and len(start_e) <= CHUNK:
         return recursive.walk_in_one_statement(conn, flavour, start_a, start_e, limits)
-    return _walk_by_hops(conn, start_a, start_e, limits, recursive.leap_flavour(flavour, limits))
+    # Leaps read no recorded_at: a walk as of a time goes hop by hop.
+    leaps = recursive.leap_flavour(flavour, limits) if limits.plain() else None
+    return _walk_by_hops(conn, start_a, start_e, limits, leaps)
 
 
 def walk_by_hops(
@@ -78,8 +80,12 @@ def _walk_by_hops(
             budget = 0
         hop += 1
         next_e, next_a = _neighbours(conn, frontier_a, frontier_e, limits)
-        next_e = _exclude(next_e - result.executions.keys(), limits.exclude_executions)
-        next_a = _exclude(next_a - result.artifacts.keys(), limits.exclude_artifacts)
+        # Membership tests, not ``set - dict.keys()``, which copies the keys into a
+        # set every hop (quadratic on a deep walk).
+        next_e = {i for i in next_e if i not in result.executions}
+        next_a = {i for i in next_a if i not in result.artifacts}
+        next_e = _exclude(next_e, limits.exclude_executions)
+        next_a = _exclude(next_a, limits.exclude_artifacts)
         frontier_e = _admit(result.executions, next_e, hop, limits.max_nodes, result)
         frontier_a = _admit(result.artifacts, next_a, hop, limits.max_nodes, result)
         frontier_a, frontier_e = _apply_stops(frontier_a, frontier_e, limits, result)

@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from mdstore.service.dispatch import Service
+from mdstore.store.db.schema import event_table as EVENT
 from mdstore.store.db.transactions import run_in_transaction
 from mdstore.store.lineage import graph_rows, recursive
 from mdstore.store.lineage import walk as lineage
@@ -187,6 +189,29 @@ def test_walks_match_the_per_hop_walk(graph: Lineage, leap_budget: str) -> None:
                 assert got.executions.keys() == expected.executions.keys(), case
                 if hops is not None:  # unranked walks carry no distances
                     assert got == expected, case
+
+
+def test_walks_as_of_a_time_match_the_per_hop_walk(graph: Lineage) -> None:
+    """A walk as of a time (recursive statements with recorded_at bounds, bound in
+    a different slot order on PostgreSQL) reaches what the per-hop walk reaches
+    through the events recorded by then; and ignoring later events matters."""
+    # Spread the events over five recording times.
+    with graph.service.database.engine.begin() as conn:
+        conn.execute(update(EVENT).values(recorded_at=1000 * (1 + EVENT.c.id % 5)))
+    differs = False
+    for artifacts, executions in _starts(graph):
+        for direction in DIRECTIONS:
+            for hops in (2, None):
+                whole = _walk(graph, lineage.walk, artifacts, executions, Limits(hops, direction))
+                for as_of in (999, 2500, 4000, 5000):
+                    limits = Limits(max_hops=hops, direction=direction, as_of=as_of)
+                    expected = _walk(graph, lineage.walk_by_hops, artifacts, executions, limits)
+                    got = _walk(graph, lineage.walk, artifacts, executions, limits)
+                    case = f"from {artifacts}/{executions}, {direction}, {hops} hops, {as_of}"
+                    assert got.artifacts.keys() == expected.artifacts.keys(), case
+                    assert got.executions.keys() == expected.executions.keys(), case
+                    differs |= got.artifacts.keys() != whole.artifacts.keys()
+    assert differs, "no time cut any walk short: the test graph is too small"
 
 
 def _walk(
