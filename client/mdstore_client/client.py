@@ -30,6 +30,7 @@ from mdstore_client.models import (
     TypeModel,
     build,
 )
+from mdstore_client.provenance_calls import ProvenanceCalls
 from mdstore_client.queries import Queries
 from mdstore_client.run import Run
 from mdstore_client.transport import (
@@ -84,7 +85,7 @@ def connect(
     return Client(transport)
 
 
-class Client(Queries):
+class Client(Queries, ProvenanceCalls):
     """A friendly client of an MLMD-compatible metadata store.
 
     Args:

@@ -108,12 +108,18 @@ class Lineage(BaseModel):
         if kind == "execution":
             execution = self.executions[node_id]
             head = f"{execution.type} (execution #{node_id}, {execution.state.value.lower()})"
-            return _with_properties(head, execution.properties, *self._show)
+            return _with_properties(head, execution.properties, *self._show) + _deleted(execution)
         artifact = self.artifacts[node_id]
         shown = artifact.name or _basename(artifact.uri) or "(no uri)"
         head = f"{artifact.type} #{node_id}  {shown}"
         head = _with_properties(head, artifact.properties, *self._show)
-        return f"{head}  sha256:{artifact.sha256[:12]}…" if artifact.sha256 else head
+        head = f"{head}  sha256:{artifact.sha256[:12]}…" if artifact.sha256 else head
+        return head + _deleted(artifact)
+
+
+def _deleted(node: Artifact | Execution) -> str:
+    """ " [deleted]" for a node mdstore deleted (its bookkeeping property says so)."""
+    return "  [deleted]" if node.custom_properties.get("mdstore.state") == "DELETED" else ""
 
 
 def _id(node: Artifact | Execution | int) -> int:

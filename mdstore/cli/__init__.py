@@ -1,4 +1,6 @@
-"""The ``mdstore`` command line: ``serve`` and ``db upgrade | current``.
+"""The ``mdstore`` command line: ``serve``, ``db upgrade | current``, and the
+provenance commands ``lineage trace | impact | path | diff``, ``delete`` and ``gc``
+(``cli/lineage.py``).
 
 A composition root: it parses arguments and calls functions. Errors that reach
 users (``MdstoreError``) are printed as one line and exit with status 1.
@@ -12,6 +14,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from mdstore.cli import lineage
 from mdstore.errors import MdstoreError
 from mdstore.store.db.engine import create_db_engine, mask_url
 from mdstore.store.db.migrate import current_revision, head_revision, upgrade
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     current = db_commands.add_parser("current", help="print the current and head revisions")
     _add_db_option(current)
     current.set_defaults(func=_db_current)
+    lineage.add_commands(commands, DEFAULT_DB)
     return parser
 
 
@@ -114,7 +118,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MdstoreError as e:
         print(f"mdstore: error: {e.message}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

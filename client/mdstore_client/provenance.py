@@ -1,0 +1,395 @@
+"""The provenance answers as pydantic models: trace, impact, path, diff, tombstones.
+
+Built from the ``mdstore.v1`` responses (every page followed). ``to_json()`` gives
+the CLI's JSON: ``artifacts``, ``executions``, ``contexts`` (each with ``id``,
+``type``, ``name``, ``state``, ``properties``, ``custom_properties``), ``events``
+(``artifact_id``, ``execution_id``, ``type``), ``tombstones``, and what the
+question adds (``summary``, ``end_products``, ``chains``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel
+
+from mdstore.wire import v1
+from mdstore_client.convert import ARTIFACT, CONTEXT, EXECUTION, event_from_proto, node_from_proto
+from mdstore_client.models import Artifact, Context, Event, Execution
+from mdstore_client.upstream import Lineage
+from mdstore_client.values import PropertyValue, from_value, from_value_map
+
+_KIND_NAMES = {1: "artifact", 2: "execution", 3: "context"}
+KIND_NUMBERS = {name: number for number, name in _KIND_NAMES.items()}
+
+
+def _time(millis: int) -> datetime | None:
+    return datetime.fromtimestamp(millis / 1000, tz=timezone.utc) if millis else None
+
+
+class NodeRef(BaseModel):
+    """An artifact or execution named by kind and id."""
+
+    kind: str
+    id: int
+
+
+class Tombstone(BaseModel):
+    """A deleted node: when, by whom, why, and when its payload was purged."""
+
+    kind: str
+    id: int
+    deleted_at: datetime | None
+    principal: str
+    reason: str
+    purged_at: datetime | None = None
+
+
+class Source(BaseModel):
+    """An artifact no execution in the answer produced: where the data came from."""
+
+    artifact_id: int
+    type: str
+    name: str
+    uri: str
+    digest: str
+    deleted: bool
+
+
+class Step(BaseModel):
+    """An execution of a trace, with its parameters and distance in hops."""
+
+    execution_id: int
+    type: str
+    name: str
+    state: str
+    parameters: dict[str, PropertyValue]
+    hops: int
+
+
+class CodeReference(BaseModel):
+    """A step's property naming code: a commit, an image, a pipeline version."""
+
+    execution_id: int
+    property: str
+    value: str
+
+
+class Summary(BaseModel):
+    """What a trace is made from, at a glance."""
+
+    sources: list[Source] = []
+    steps: list[Step] = []
+    code: list[CodeReference] = []
+
+
+class Subgraph(BaseModel):
+    """Nodes, events and tombstones of an answer."""
+
+    artifacts: list[Artifact] = []
+    executions: list[Execution] = []
+    contexts: list[Context] = []
+    events: list[Event] = []
+    tombstones: list[Tombstone] = []
+
+    def deleted(self, kind: str, node_id: int) -> bool:
+        """Whether the answer marks a node deleted."""
+        return any(t.kind == kind and t.id == node_id for t in self.tombstones)
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as the CLI prints it (``--format json``).
+
+        Contexts get a ``state`` too (MLMD's have none): DELETED when mdstore
+        deleted them, else LIVE.
+        """
+        out = self.model_dump(mode="json")
+        for context in out["contexts"]:
+            deleted = context["custom_properties"].get("mdstore.state") == "DELETED"
+            context["state"] = "DELETED" if deleted else "LIVE"
+        return out
+
+
+class EndProduct(BaseModel):
+    """An artifact nothing consumed, with the chain that leads to it."""
+
+    artifact_id: int
+    type: str
+    name: str
+    path: list[NodeRef]
+
+
+class Trace(Subgraph):
+    """Everything a node was made from, and a summary."""
+
+    root: NodeRef
+    summary: Summary = Summary()
+
+    def lineage(self) -> Lineage:
+        """The answer as an upstream ``Lineage`` (for its tree), from an artifact."""
+        artifacts = {a.id: a for a in self.artifacts if a.id is not None}
+        producers: dict[int, list[int]] = {}
+        inputs: dict[int, list[int]] = {}
+        for event in self.events:
+            if event.type.is_output:
+                producers.setdefault(event.artifact_id, []).append(event.execution_id)
+            elif event.type.is_input:
+                inputs.setdefault(event.execution_id, []).append(event.artifact_id)
+        sources = {s.artifact_id for s in self.summary.sources}
+        return Lineage(
+            root=artifacts[self.root.id],
+            artifacts=artifacts,
+            executions={e.id: e for e in self.executions if e.id is not None},
+            producers=producers,
+            inputs=inputs,
+            # Where the walk stopped (hop limit, stop filter): neither made nor a source.
+            unexplored=[i for i in artifacts if i not in producers and i not in sources],
+        )
+
+    def render(self) -> str:
+        """A readable tree, the traced node first, then sources and code."""
+        if self.root.kind == "artifact":
+            lines = [self.lineage().render()]
+        else:
+            lines = [f"execution #{self.root.id}: {len(self.artifacts)} artifacts upstream"]
+        if self.summary.sources:
+            lines += ["", "sources:"]
+            for source in self.summary.sources:
+                mark = "  [deleted]" if source.deleted else ""
+                digest = f"  {source.digest[:19]}" if source.digest else ""
+                lines.append(f"  {source.type} #{source.artifact_id}  {source.uri}{digest}{mark}")
+        if self.summary.code:
+            lines += ["", "code:"]
+            lines += [
+                f"  {c.property} = {c.value}  (execution #{c.execution_id})"
+                for c in self.summary.code
+            ]
+        if self.tombstones:
+            lines += ["", "deleted:"]
+            lines += [f"  {t.kind} #{t.id}: {t.reason}" for t in self.tombstones]
+        return "\n".join(lines)
+
+
+class Impact(Subgraph):
+    """Everything made from an artifact, and its end products."""
+
+    root: NodeRef
+    end_products: list[EndProduct] = []
+
+    def render(self) -> str:
+        """The end products, each with its chain from the starting artifact."""
+        head = (
+            f"artifact #{self.root.id}: {len(self.artifacts) - 1} artifacts and "
+            f"{len(self.executions)} executions downstream"
+        )
+        lines = [head]
+        if not self.end_products:
+            lines.append("  (nothing was made from it)")
+        for product in self.end_products:
+            mark = "  [deleted]" if self.deleted("artifact", product.artifact_id) else ""
+            lines.append(f"└── {product.type} #{product.artifact_id} {product.name}{mark}".rstrip())
+            lines.append(f"      via {chain_text(product.path)}")
+        return "\n".join(lines)
+
+
+class LineagePath(Subgraph):
+    """How two nodes are connected: chains of events, shortest first."""
+
+    direction: str = ""
+    chains: list[list[NodeRef]] = []
+
+    def render(self) -> str:
+        if not self.chains:
+            return "not connected"
+        lines = [f"connected {self.direction}: {len(self.chains)} chain(s)"]
+        for number, chain in enumerate(self.chains, 1):
+            hops = len(chain) - 1
+            lines.append(
+                f"{number}. ({hops} hops) " + " → ".join(f"{r.kind} #{r.id}" for r in chain)
+            )
+        return "\n".join(lines)
+
+
+class Change(BaseModel):
+    """One difference between two lineages, matched by role."""
+
+    kind: str
+    role: str
+    type: str = ""
+    change: str = "changed"
+    name: str = ""
+    old: Any = None
+    new: Any = None
+
+
+class LineageDiff(BaseModel):
+    """What differs between two artifacts' upstream lineage."""
+
+    sources: list[Change] = []
+    steps: list[Change] = []
+    parameters: list[Change] = []
+    properties: list[Change] = []
+
+    def is_empty(self) -> bool:
+        return not (self.sources or self.steps or self.parameters or self.properties)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def render(self) -> str:
+        if self.is_empty():
+            return "no differences"
+        lines = []
+        for change in [*self.sources, *self.steps, *self.parameters, *self.properties]:
+            what = f"{change.kind} {change.type} {change.name}".replace("  ", " ").strip()
+            if change.change == "changed":
+                lines.append(f"~ {what}: {change.old!r} → {change.new!r}  ({change.role})")
+            else:
+                sign = "+" if change.change == "added" else "-"
+                lines.append(f"{sign} {what}  ({change.role})")
+        return "\n".join(lines)
+
+
+def chain_text(chain: list[NodeRef], ends: int = 4) -> str:
+    """``artifact #1 → execution #2 → …``; a long chain shows its two ends."""
+    names = [f"{r.kind} #{r.id}" for r in chain]
+    if len(names) > 2 * ends + 1:
+        names = [*names[:ends], f"… {len(names) - 2 * ends} more …", *names[-ends:]]
+    return " → ".join(names)
+
+
+# ------------------------------------------------------------------ conversion
+
+
+def ref(message: Any) -> NodeRef:
+    return NodeRef(kind=_KIND_NAMES.get(message.kind, "unknown"), id=message.id)
+
+
+def tombstone(message: Any) -> Tombstone:
+    return Tombstone(
+        kind=_KIND_NAMES.get(message.kind, "unknown"),
+        id=message.id,
+        deleted_at=_time(message.deleted_at_millis),
+        principal=message.principal,
+        reason=message.reason,
+        purged_at=_time(message.purged_at_millis),
+    )
+
+
+def subgraph_fields(nodes: Any) -> dict[str, Any]:
+    """The model fields of a ``v1.LineageNodes``."""
+    return {
+        "artifacts": [node_from_proto(ARTIFACT, a, a.type) for a in nodes.artifacts],
+        "executions": [node_from_proto(EXECUTION, e, e.type) for e in nodes.executions],
+        "contexts": [node_from_proto(CONTEXT, c, c.type) for c in nodes.contexts],
+        "events": [event_from_proto(e) for e in nodes.events],
+        "tombstones": [tombstone(t) for t in nodes.tombstones],
+    }
+
+
+def trace_from_proto(response: Any, root: NodeRef) -> Trace:
+    summary = response.summary
+    return Trace(
+        root=root,
+        summary=Summary(
+            sources=[
+                Source(
+                    artifact_id=s.artifact_id,
+                    type=s.type,
+                    name=s.name,
+                    uri=s.uri,
+                    digest=s.digest,
+                    deleted=s.deleted,
+                )
+                for s in summary.sources
+            ],
+            steps=[
+                Step(
+                    execution_id=s.execution_id,
+                    type=s.type,
+                    name=s.name,
+                    state=s.state,
+                    parameters=from_value_map(s.parameters),
+                    hops=s.hops,
+                )
+                for s in summary.steps
+            ],
+            code=[
+                CodeReference(execution_id=c.execution_id, property=c.property, value=c.value)
+                for c in summary.code
+            ],
+        ),
+        **subgraph_fields(response.nodes),
+    )
+
+
+def impact_from_proto(response: Any, root: NodeRef) -> Impact:
+    products = [
+        EndProduct(
+            artifact_id=p.artifact_id, type=p.type, name=p.name, path=[ref(r) for r in p.path]
+        )
+        for p in response.end_products
+    ]
+    return Impact(root=root, end_products=products, **subgraph_fields(response.nodes))
+
+
+def path_from_proto(response: Any) -> LineagePath:
+    return LineagePath(
+        direction=response.direction,
+        chains=[[ref(r) for r in chain.nodes] for chain in response.chains],
+        **subgraph_fields(response.nodes),
+    )
+
+
+def diff_from_proto(response: Any) -> LineageDiff:
+    def values(kind: str, items: Any) -> list[Change]:
+        return [
+            Change(
+                kind=kind,
+                role=c.role,
+                type=c.type,
+                name=c.name,
+                old=from_value(c.old_value) if c.HasField("old_value") else None,
+                new=from_value(c.new_value) if c.HasField("new_value") else None,
+                change=(
+                    "added"
+                    if not c.HasField("old_value")
+                    else "removed"
+                    if not c.HasField("new_value")
+                    else "changed"
+                ),
+            )
+            for c in items
+        ]
+
+    return LineageDiff(
+        sources=[
+            Change(
+                kind="source",
+                role=c.role,
+                name=c.field,
+                change=c.change or "changed",
+                old=c.old_value,
+                new=c.new_value,
+            )
+            for c in response.sources
+        ],
+        steps=[
+            Change(kind="step", role=c.role, type=c.type, change=c.change) for c in response.steps
+        ],
+        parameters=values("parameter", response.parameters),
+        properties=values("property", response.properties),
+    )
+
+
+def walk_options(
+    max_hops: int | None, as_of: int | None, stop_at_artifacts: str, stop_at_executions: str
+) -> Any:
+    options = v1.WalkOptions(
+        stop_at_artifacts=stop_at_artifacts, stop_at_executions=stop_at_executions
+    )
+    if max_hops is not None:
+        options.max_hops = max_hops
+    if as_of is not None:
+        options.as_of_millis = as_of
+    return options
