@@ -3,8 +3,10 @@
 Starts `mdstore serve` on a fresh SQLite file, trains the breast-cancer pipeline four
 times through `mdstore_client` over gRPC (baseline, pipeline change, better
 hyperparameters, schema change), prints what changed between the runs and what the
-final model was made from, back to the source file and its SHA-256; then stops the
-server.
+final model was made from, back to the source file and its SHA-256; then asks the
+provenance questions in one call each (trace, impact of the first source, diff of
+the final model against the first) and deletes a source to show lineage survives;
+then stops the server.
 
     python examples/demo.py --port 8765
 """
@@ -96,19 +98,19 @@ class Progress:
         print(f" {step} ✓", end="", flush=True)
 
 
-def train(client: mdstore_client.Client, workdir: Path) -> Any:
+def train(client: mdstore_client.Client, workdir: Path) -> list[Any]:
     say("▸ Training the breast-cancer pipeline four times. Every step reports what it read")
     say("  and wrote through mdstore_client over gRPC: one atomic PutExecution per step.")
     say()
     declare_types(client)
-    result = None
+    results = []
     for config in RUNS:
         print(f"  {config.name:<12}", end="", flush=True)
-        result = run_pipeline(Progress(client), workdir, config)
-        metrics = result.metrics
+        results.append(run_pipeline(Progress(client), workdir, config))
+        metrics = results[-1].metrics
         say(f"   accuracy {metrics['accuracy']:.4f}  auc {metrics['auc']:.4f}")
     say()
-    return result
+    return results
 
 
 def explain(client: mdstore_client.Client, model: mdstore_client.Artifact) -> None:
@@ -125,6 +127,40 @@ def explain(client: mdstore_client.Client, model: mdstore_client.Artifact) -> No
     say(f"  Source data: {source.uri}")
     say(f"  sha256 {source.sha256}  (recomputed from the file: "
         f"{'matches' if source.sha256 == uri_sha256(source.uri) else 'DIFFERS'})")  # fmt: skip
+    say()
+
+
+def provenance(client: mdstore_client.Client, first: Any, final: Any) -> None:
+    """One call per question: trace, impact, diff; then a deletion lineage survives."""
+    model, first_model = final.artifacts["model"], first.artifacts["model"]
+    say(f"▸ The same question in one call on the server:   client.trace(model #{model.id})")
+    trace = client.trace(model)
+    say(f"  {len(trace.artifacts)} artifacts, {len(trace.executions)} executions, "
+        f"{len(trace.events)} events; steps nearest first:")  # fmt: skip
+    for step in trace.summary.steps:
+        shown = sorted((k, v) for k, v in step.parameters.items() if k != "duration_seconds")
+        params = ", ".join(f"{k}={v}" for k, v in shown[:3])
+        say(f"    {step.hops:>2} hops  {step.type:<10} {step.state.lower():<9} {params}")
+    for code in trace.summary.code:
+        say(f"  code: {code.property} = {code.value}")
+    say()
+    raw = first.artifacts["raw"]
+    say(f"▸ Which models did the first source file feed?   client.impact(artifact #{raw.id})")
+    impact = client.impact(raw)
+    for product in impact.end_products:
+        say(f"  {product.type} #{product.artifact_id}  ({len(product.path) - 1} hops away)")
+    say()
+    say(f"▸ What changed between the first and the final model?   "
+        f"client.diff(#{first_model.id}, #{model.id})")  # fmt: skip
+    say("  " + client.diff(first_model, model).render().replace("\n", "\n  "))
+    say()
+    say("▸ Deleting the first source (a tombstone, with a reason); lineage still answers:")
+    client.delete("artifact", [raw], reason="demo: superseded by source v2")
+    again = client.impact(raw)
+    [stone] = again.tombstones
+    say(f"  then impact of #{raw.id}: {len(again.end_products)} end products, as before; "
+        f"its tombstone says {stone.reason!r}")  # fmt: skip
+    say(f"  (the CLI does the same: mdstore delete artifact {raw.id} --reason TEXT --server ...)")
     say()
 
 
@@ -149,8 +185,9 @@ def demo(port: int, workdir: Path, temporary: bool) -> int:
             say(f"  serving: mdstore {info.server_version}, {info.database_dialect}, "
                 f"schema {info.schema_version}")  # fmt: skip
             say()
-            final = train(client, workdir)
-            explain(client, final.artifacts["model"])
+            results = train(client, workdir)
+            explain(client, results[-1].artifacts["model"])
+            provenance(client, results[0], results[-1])
             say(f"▸ The store now holds {counts(client)}.")
             if temporary:
                 say("  Its files are in a temporary directory; keep them with --workdir DIR.")

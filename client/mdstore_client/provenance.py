@@ -237,17 +237,30 @@ class LineageDiff(BaseModel):
         return self.model_dump(mode="json")
 
     def render(self) -> str:
+        """One line per change: ~ changed, + added, - removed; long values cut."""
         if self.is_empty():
             return "no differences"
         lines = []
         for change in [*self.sources, *self.steps, *self.parameters, *self.properties]:
             what = f"{change.kind} {change.type} {change.name}".replace("  ", " ").strip()
+            where = f"  (at {_short_role(change.role)})"
             if change.change == "changed":
-                lines.append(f"~ {what}: {change.old!r} → {change.new!r}  ({change.role})")
+                lines.append(f"~ {what}: {_short(change.old)} → {_short(change.new)}{where}")
             else:
                 sign = "+" if change.change == "added" else "-"
-                lines.append(f"{sign} {what}  ({change.role})")
+                lines.append(f"{sign} {what}{where}")
         return "\n".join(lines)
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _short_role(role: str, parts: int = 3) -> str:
+    """A role's last steps: where in the DAG, nearest the changed node."""
+    steps = role.split("/")
+    return role if len(steps) <= parts else "…/" + "/".join(steps[-parts:])
 
 
 def chain_text(chain: list[NodeRef], ends: int = 4) -> str:

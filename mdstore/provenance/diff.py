@@ -18,7 +18,8 @@ match node for node. Reported:
 
 Never compared: ids, names (of executions, artifacts and contexts), the uris and
 digests of intermediate artifacts, times, states, custom properties starting
-with ``mdstore.``, and the two roots' own fields. So the same lineage twice, or
+with ``mdstore.``, a run's own measurements (``values.RUN_MEASUREMENTS``), and
+the two roots' own fields. So the same lineage twice, or
 two runs of one pipeline that differ only in those, give an empty diff. Each
 list is ordered by role (nearest the root first, then by role text), then by
 field or property name.
@@ -31,7 +32,7 @@ from typing import Any, Final
 
 from mdstore.provenance.graph import ARTIFACT, LineageGraph, NodeId
 from mdstore.provenance.roles import ROOT, Roles, assign
-from mdstore.provenance.values import digest, parameters, same_value
+from mdstore.provenance.values import RUN_MEASUREMENTS, digest, parameters, same_value
 from mdstore.wire import mlmd, v1
 
 CHANGED: Final = "changed"
@@ -189,7 +190,7 @@ class _Changes:
         old_message = old.message(before)
         old_values = parameters(old_message, skip_digests=skip_digests)
         new_values = parameters(new.message(after), skip_digests=skip_digests)
-        for name in old_values.keys() | new_values.keys():
+        for name in (old_values.keys() | new_values.keys()) - RUN_MEASUREMENTS:
             old_value, new_value = old_values.get(name), new_values.get(name)
             both = old_value is not None and new_value is not None
             if both and same_value(old_value, new_value):

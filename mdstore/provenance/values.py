@@ -22,6 +22,10 @@ DIGEST_CUSTOM_PROPERTIES: Final = ("sha256", "digest")
 DIGEST_PROPERTY: Final = "digest"
 """The property holding a digest, read when no custom property has one."""
 _CUSTOM_DIGESTS: Final = frozenset(DIGEST_CUSTOM_PROPERTIES)
+RUN_MEASUREMENTS: Final = frozenset({"duration_seconds"})
+"""Custom properties measuring the run itself (mdstore_client records its wall
+time): they differ on every run, like timestamps, so a diff does not compare them
+(a trace still shows them)."""
 
 
 def parameters(node: Any, *, skip_digests: bool = False) -> dict[str, Any]:
