@@ -37,6 +37,7 @@ proto: $(PROTO_VENV)/.installed
 	  proto/ml_metadata/proto/metadata_store.proto \
 	  proto/ml_metadata/proto/metadata_store_service.proto \
 	  proto/mdstore/v1/lineage.proto \
+	  proto/mdstore/v1/models.proto \
 	  proto/mdstore/v1/mdstore.proto
 
 proto-check: proto

@@ -15,6 +15,7 @@ from typing import Any
 from mdstore.errors import UnimplementedError
 from mdstore.service.mlmd import contexts, events, lineage, nodes, put_execution, types
 from mdstore.service.v1 import deletion, diff, paths, server_info, trace
+from mdstore.service.v1.models import aliases, catalog, deployments, notes, register
 from mdstore.store import Transaction
 from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE
 
@@ -104,6 +105,20 @@ V1_METHODS: dict[str, Handler] = {
     "Diff": reads(diff.diff_lineage),
     "Delete": writes(deletion.delete),
     "GarbageCollect": writes(deletion.garbage_collect),
+    "CreateRegisteredModel": writes(catalog.create_registered_model),
+    "SetModelPolicy": writes(catalog.set_model_policy),
+    "GetRegisteredModel": reads(catalog.get_registered_model),
+    "ListRegisteredModels": reads(catalog.list_registered_models),
+    "RegisterModelVersion": writes(register.register_model_version),
+    "ListModelVersions": reads(register.list_model_versions),
+    "SetAlias": writes(aliases.set_alias),
+    "GetAliasHistory": reads(aliases.get_alias_history),
+    "ResolveModel": reads(aliases.resolve_model),
+    "Deploy": writes(deployments.deploy),
+    "StopDeployment": writes(deployments.stop_deployment),
+    "GetDeployments": reads(deployments.get_deployments),
+    "Annotate": writes(notes.annotate),
+    "GetAnnotations": reads(notes.get_annotations),
 }
 
 HANDLERS: dict[str, Handler] = {

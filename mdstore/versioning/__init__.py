@@ -1,4 +1,6 @@
-"""Model versions: semantic-version rules, aliases and deployments; no SQL.
+"""Model versions: the semantic-version rules, names and URIs, deployment patterns; no SQL.
 
-(Filled by the model registry.)
+``rules`` decides MAJOR.MINOR.PIPELINE from facts the service gathers (the
+lineage diff, the training data's schema and target, the metric); ``policy`` is
+what a registered model decides with; ``names`` parses model URIs.
 """

@@ -33,7 +33,11 @@ _MLMD_FILES = (
     "ml_metadata/proto/metadata_store.proto",
     "ml_metadata/proto/metadata_store_service.proto",
 )
-_MDSTORE_FILES = ("mdstore/v1/lineage.proto", "mdstore/v1/mdstore.proto")
+_MDSTORE_FILES = (
+    "mdstore/v1/lineage.proto",
+    "mdstore/v1/models.proto",
+    "mdstore/v1/mdstore.proto",
+)
 
 
 def _load_pool() -> descriptor_pool.DescriptorPool:

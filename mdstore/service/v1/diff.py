@@ -20,12 +20,13 @@ from mdstore.store.records.kinds import ARTIFACT
 def diff_lineage(conn: Transaction, request: Any) -> Any:
     """Diff: the sources, steps, parameters and properties that differ, by role."""
     when = as_of(request)
-    first = _upstream(conn, request.artifact_id, when)
-    other = _upstream(conn, request.other_artifact_id, when)
+    first = upstream(conn, request.artifact_id, when)
+    other = upstream(conn, request.other_artifact_id, when)
     return diff(first, other)
 
 
-def _upstream(conn: Transaction, artifact_id: int, when: int | None) -> Subgraph:
+def upstream(conn: Transaction, artifact_id: int, when: int | None) -> Subgraph:
+    """An artifact's whole upstream lineage as of ``when`` (NotFound for an unknown id)."""
     existing_node(conn, ARTIFACT, artifact_id, when)
     found = extract(conn, {artifact_id}, set(), Limits(direction=UPSTREAM, as_of=when))
     loaded = page_nodes(conn, found.artifacts, found.executions, when)

@@ -331,3 +331,15 @@ PROPERTY_TABLES = {
     "execution": execution_property_table,
     "context": context_property_table,
 }
+
+# The model registry's tables live in their own module; importing them here puts
+# them on ``metadata`` for everyone who reads it (migrations, tests).
+from mdstore.store.db import registry_schema as _registry  # noqa: E402
+
+ALIAS_LENGTH: int = _registry.ALIAS_LENGTH
+registered_model_table: Table = _registry.registered_model_table
+model_policy_table: Table = _registry.model_policy_table
+model_version_table: Table = _registry.model_version_table
+alias_change_table: Table = _registry.alias_change_table
+deployment_table: Table = _registry.deployment_table
+annotation_table: Table = _registry.annotation_table
