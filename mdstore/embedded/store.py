@@ -24,12 +24,13 @@ from typing import Any
 
 from mdstore.embedded.base import Caller, adopt, adopt_all
 from mdstore.embedded.links import LinkReadMethods
+from mdstore.embedded.models import ModelMethods
 from mdstore.embedded.provenance import ProvenanceMethods
 from mdstore.service.dispatch import Service
 from mdstore.wire import mlmd
 
 
-class MetadataStore(LinkReadMethods, ProvenanceMethods):
+class MetadataStore(LinkReadMethods, ProvenanceMethods, ModelMethods):
     """A metadata store on a database, with the operations of ml_metadata's client.
 
     Node upsert semantics (``put_artifacts``, ``put_executions``, ``put_contexts``
