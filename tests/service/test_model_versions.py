@@ -9,8 +9,12 @@ from typing import Any
 import pytest
 
 from mdstore.embedded.store import MetadataStore
-from mdstore.errors import AlreadyExistsError, FailedPreconditionError, InvalidArgumentError
-from mdstore.errors import NotFoundError
+from mdstore.errors import (
+    AlreadyExistsError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+)
 from mdstore.wire import mlmd, v1
 from tests.helpers.training import train
 
