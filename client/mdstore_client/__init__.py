@@ -44,6 +44,14 @@ from mdstore_client.models import (
     ExecutionType,
     ServerInfo,
 )
+from mdstore_client.registry import (
+    AliasChange,
+    Annotation,
+    Deployment,
+    ModelVersion,
+    RegisteredModel,
+    ResolvedModel,
+)
 from mdstore_client.run import Run
 from mdstore_client.transport import (
     EmbeddedTransport,
@@ -56,6 +64,12 @@ from mdstore_client.upstream import Lineage
 from mdstore_client.values import PropertyType, ProtoValue
 
 __all__ = [
+    "ResolvedModel",
+    "RegisteredModel",
+    "ModelVersion",
+    "Deployment",
+    "Annotation",
+    "AliasChange",
     "AlreadyExistsError",
     "Artifact",
     "ArtifactState",

@@ -32,6 +32,7 @@ from mdstore_client.models import (
 )
 from mdstore_client.provenance_calls import ProvenanceCalls
 from mdstore_client.queries import Queries
+from mdstore_client.registry_calls import RegistryCalls
 from mdstore_client.run import Run
 from mdstore_client.transport import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -85,7 +86,7 @@ def connect(
     return Client(transport)
 
 
-class Client(Queries, ProvenanceCalls):
+class Client(Queries, ProvenanceCalls, RegistryCalls):
     """A friendly client of an MLMD-compatible metadata store.
 
     Args:

@@ -24,7 +24,8 @@ _KIND_NAMES = {1: "artifact", 2: "execution", 3: "context"}
 KIND_NUMBERS = {name: number for number, name in _KIND_NAMES.items()}
 
 
-def _time(millis: int) -> datetime | None:
+def time_from_millis(millis: int) -> datetime | None:
+    """Milliseconds since the epoch as a UTC datetime; None for 0 (unset)."""
     return datetime.fromtimestamp(millis / 1000, tz=timezone.utc) if millis else None
 
 
@@ -282,10 +283,10 @@ def tombstone(message: Any) -> Tombstone:
     return Tombstone(
         kind=_KIND_NAMES.get(message.kind, "unknown"),
         id=message.id,
-        deleted_at=_time(message.deleted_at_millis),
+        deleted_at=time_from_millis(message.deleted_at_millis),
         principal=message.principal,
         reason=message.reason,
-        purged_at=_time(message.purged_at_millis),
+        purged_at=time_from_millis(message.purged_at_millis),
     )
 
 

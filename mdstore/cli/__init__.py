@@ -1,6 +1,6 @@
 """The ``mdstore`` command line: ``serve``, ``db upgrade | current``, and the
 provenance commands ``lineage trace | impact | path | diff``, ``delete`` and ``gc``
-(``cli/lineage.py``).
+(``cli/lineage.py``), and the model registry's ``models ...`` (``cli/models.py``).
 
 A composition root: it parses arguments and calls functions. Errors that reach
 users (``MdstoreError``) are printed as one line and exit with status 1.
@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from mdstore.cli import lineage
+from mdstore.cli import lineage, models
 from mdstore.errors import MdstoreError
 from mdstore.store.db.engine import create_db_engine, mask_url
 from mdstore.store.db.migrate import current_revision, head_revision, upgrade
@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db_option(current)
     current.set_defaults(func=_db_current)
     lineage.add_commands(commands, DEFAULT_DB)
+    models.add_commands(commands, DEFAULT_DB)
     return parser
 
 

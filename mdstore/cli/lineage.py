@@ -109,7 +109,7 @@ def _gc(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- the parser
 
 
-def _store_options(parser: argparse.ArgumentParser, default_db: str) -> None:
+def store_options(parser: argparse.ArgumentParser, default_db: str) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--server", metavar="HOST:PORT", help="a running `mdstore serve`")
     where.add_argument(
@@ -128,7 +128,7 @@ def _hops(text: str) -> int:
 
 
 def _common(parser: argparse.ArgumentParser, default_db: str, formats: tuple[str, ...]) -> None:
-    _store_options(parser, default_db)
+    store_options(parser, default_db)
     parser.add_argument(
         "--as-of",
         type=parse_time,
@@ -177,11 +177,11 @@ def add_commands(commands: Any, default_db: str) -> None:
     delete.add_argument(
         "--purge", action="store_true", help="also erase the payload (uri, properties)"
     )
-    _store_options(delete, default_db)
+    store_options(delete, default_db)
     delete.set_defaults(func=_delete)
 
     gc = commands.add_parser("gc", help="retention: purge nodes deleted before a time")
     gc.add_argument("--deleted-before", type=parse_time, required=True, metavar="TIME")
     gc.add_argument("--purge", action="store_true", help="confirm: erase their payloads")
-    _store_options(gc, default_db)
+    store_options(gc, default_db)
     gc.set_defaults(func=_gc)
