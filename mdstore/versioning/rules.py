@@ -119,7 +119,8 @@ def _data_change(what: str, before: DataFact, after: DataFact) -> list[Reason]:
         text = f"the training data now records a {what}: {_values(after)}"
     else:
         text = f"the {what} of the training data changed: {_values(before)} -> {_values(after)}"
-    return [Reason(MAJOR, text)]
+    read = after.sources or before.sources
+    return [Reason(MAJOR, f"{text} ({'; '.join(read)})")]
 
 
 def _metric(
@@ -141,8 +142,7 @@ def _metric(
 
 
 def _values(fact: DataFact) -> str:
-    shown = ", ".join(_short(value) for value in fact.values)
-    return f"{shown} (on {', '.join(fact.sources)})" if fact.sources else shown
+    return ", ".join(_short(value) for value in fact.values)
 
 
 def _short(value: str) -> str:

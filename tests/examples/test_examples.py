@@ -100,8 +100,18 @@ def test_demo(tmp_path: Path) -> None:
     assert "[source]" in out
     assert "(recomputed from the file: matches)" in out
     assert "mdstore serve exited with status 0." in out
+    for version, bump, run in (
+        ("1.0.0", "initial", "baseline"), ("1.0.1", "pipeline", "pca-step"),
+        ("1.1.0", "minor", "tuned"), ("2.0.0", "major", "new-feature"),
+    ):  # fmt: skip
+        assert f"  {version:<6} {bump:<9} {run}" in out
+    assert "production 2.0.0 -> 1.1.0   rollback" in out
+    assert "models:/breast-cancer@production -> 1.1.0" in out
     with mdstore_client.connect(f"sqlite:///{tmp_path / 'mdstore.db'}") as client:
         check_pipeline_store(client)
+        versions = client.model_versions("breast-cancer")
+        assert [v.version for v in versions] == ["1.0.0", "1.0.1", "1.1.0", "2.0.0"]
+        assert "schema" in versions[3].reasons[0].text
 
 
 @needs_sklearn

@@ -1,0 +1,49 @@
+"""The demo's model-registry part: the four runs become versions computed from their
+lineage, `production` moves forward and is rolled back, and the history shows it all.
+
+Called by demo.py with a connected ``mdstore_client.Client`` and the four runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import mdstore_client
+
+MODEL = "breast-cancer"
+
+
+def versions(
+    client: mdstore_client.Client, runs: Sequence[Any], say: Callable[[str], None]
+) -> None:
+    """Registers each run's model, then moves, rolls back and resolves ``production``."""
+    say(f"▸ Versions computed from lineage:   client.create_model({MODEL!r}, metric='accuracy')")
+    say("  then client.register_model(name, model) after each run; the deciding reason first:")
+    client.create_model(MODEL, "accuracy")
+    registered = []
+    for run in runs:
+        version = client.register_model(MODEL, run.artifacts["model"])
+        registered.append(version)
+        say(f"  {version.version:<6} {version.bump:<9} {run.config.name}")
+        for reason in version.reasons[:2]:
+            say(f"           {reason.rule:<9} {reason.text}")
+    say()
+    first, _, better, newest = (v.version for v in registered)
+    say("▸ Aliases keep every move:   client.set_alias(...), client.alias_history(...)")
+    client.set_alias(MODEL, "production", first, reason="first release")
+    client.set_alias(MODEL, "production", better, reason="accuracy up; passed review")
+    client.set_alias(MODEL, "production", newest, reason="new feature worst_to_mean_area")
+    client.set_alias(MODEL, "production", better, reason="rollback: 2.0.0 needs the new column")
+    for change in client.alias_history(MODEL, "production"):
+        moved = f"{change.from_ or '-'} -> {change.to or '-'}"
+        say(f"  {change.time:%H:%M:%S}  production {moved:<16} {change.reason}")
+    resolved = client.resolve_model(f"models:/{MODEL}@production")
+    say(f"  models:/{MODEL}@production -> {resolved.version} (artifact #{resolved.artifact_id},"
+        f" {resolved.uri.rsplit('/', 3)[-3]}/…)")  # fmt: skip
+    client.deploy(MODEL, better, "production", "blue-green", reason="serve the alias")
+    client.deploy(MODEL, newest, "production", "shadow", reason="compare on live traffic")
+    serving = ", ".join(f"{d.version} ({d.pattern})" for d in client.deployments(MODEL))
+    say(f"  deployed to production: {serving}")
+    say(f"  (the CLI: mdstore models versions|alias|history|resolve|deploy {MODEL} ...)")
+    say()
