@@ -225,3 +225,54 @@ def test_the_installed_command_registers(runs: tuple[str, Runs]) -> None:
     assert failed.stderr.strip() == (
         f"mdstore: error: artifact {built.models[0]} is already version 1.0.0 of 'churn'"
     )
+
+
+def test_policy_changes_and_show(
+    capsys: pytest.CaptureFixture[str], runs: tuple[str, Runs], where: list[str]
+) -> None:
+    as_json(capsys, "models", "create", "churn", "--metric", "accuracy", *where)
+    changed = as_json(
+        capsys, "models", "policy", "churn", "--metric", "auc", "--min-improvement", "0.01",
+        "--reason", "auc is what we report", *where,
+    )  # fmt: skip
+    assert [p["metric"] for p in changed["policy_history"]] == ["accuracy", "auc"]
+    assert changed["policy"]["min_improvement"] == 0.01
+    assert changed["created_at"].endswith("Z")
+    assert len(changed["created_at"]) == len("2026-12-04T00:30:00.000Z")
+    code, out, _ = run(capsys, "models", "show", "churn", *where)
+    assert code == 0
+    assert out.splitlines()[1] == "policies:"
+    assert out.splitlines()[2].endswith("accuracy (higher is better, min 0)  created")
+    assert out.splitlines()[3].endswith("auc (higher is better, min 0.01)  auc is what we report")
+
+
+def test_a_blue_green_deploy_names_what_it_stopped(
+    capsys: pytest.CaptureFixture[str], runs: tuple[str, Runs], where: list[str]
+) -> None:
+    _, built = runs
+    registered(capsys, where, built)
+    deploy = ("models", "deploy", "churn")
+    first = as_json(capsys, *deploy, "1.0.0", "--env", "prod", "--pattern", "blue-green", *where)
+    assert first["replaced"] == []
+    second = as_json(capsys, *deploy, "1.1.0", "--env", "prod", "--pattern", "blue-green", *where)
+    assert second["replaced"] == [first["id"]]
+    code, out, _ = run(capsys, *deploy, "2.0.0", "--env", "prod", "--pattern", "blue-green", *where)
+    assert code == 0
+    assert out.rstrip().endswith(f"(stopped #{second['id']})")
+
+
+def test_an_overridden_version_says_so(
+    capsys: pytest.CaptureFixture[str], runs: tuple[str, Runs]
+) -> None:
+    url, built = runs
+    run(capsys, "models", "create", "churn", "--metric", "accuracy", "--db", url)
+    run(capsys, "models", "register", "churn", "--artifact", str(built.models[0]), "--db", url)
+    code, out, _ = run(
+        capsys, "models", "register", "churn", "--artifact", str(built.models[1]), "--db", url,
+        "--bump", "pipeline", "--reason", "same model, new build",
+    )  # fmt: skip
+    assert code == 0
+    assert out.splitlines()[0] == (
+        f"churn 1.0.1 (pipeline, overridden: the rules said minor) from artifact"
+        f" {built.models[1]}, after 1.0.0"
+    )

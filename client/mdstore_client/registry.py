@@ -25,6 +25,21 @@ def _iso(when: datetime | None) -> str | None:
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z") if when else None
 
 
+def _json(model: BaseModel) -> dict[str, Any]:
+    """A model's fields as JSON values, every time as ``_iso`` writes it."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return _iso(value)
+        if isinstance(value, BaseModel):
+            return {name: plain(getattr(value, name)) for name in type(value).model_fields}
+        if isinstance(value, list):
+            return [plain(item) for item in value]
+        return value
+
+    return dict(plain(model))
+
+
 class Policy(BaseModel):
     """How a model's versions are decided (see docs/models.md)."""
 
@@ -49,7 +64,7 @@ class RegisteredModel(BaseModel):
     policy_history: list[Policy] = []
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        return _json(self)
 
     def render(self) -> str:
         direction = "lower" if self.policy.lower_is_better else "higher"
@@ -102,7 +117,10 @@ class ModelVersion(BaseModel):
 
     def render(self) -> str:
         after = f", after {self.previous_version}" if self.previous_version else ""
-        head = f"{self.name} {self.version} ({self.bump}) from artifact {self.artifact_id}{after}"
+        bump = self.bump
+        if self.override_reason:
+            bump += f", overridden: the rules said {self.computed_bump}"
+        head = f"{self.name} {self.version} ({bump}) from artifact {self.artifact_id}{after}"
         return "\n".join([head, *(f"  {r.rule:<9} {r.text}" for r in self.reasons)])
 
 
@@ -147,7 +165,7 @@ class ResolvedModel(BaseModel):
     digest: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        return _json(self)
 
     def render(self) -> str:
         digest = f"  sha256 {self.digest}" if self.digest else ""
@@ -167,16 +185,19 @@ class Deployment(BaseModel):
     stopped_at: datetime | None = None
     principal: str = ""
     reason: str = ""
+    replaced: list[int] = []
+    """Deployments this one stopped (a blue-green cut-over, a redeploy); set by ``deploy``."""
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        return _json(self)
 
     def render(self) -> str:
         share = f" {self.traffic_percent:g}%" if self.traffic_percent is not None else ""
         until = _iso(self.stopped_at) or "now"
+        stopped = f"  (stopped #{', #'.join(map(str, self.replaced))})" if self.replaced else ""
         return (
             f"#{self.id} {self.name} {self.version} {self.environment} {self.pattern}{share}"
-            f"  {_iso(self.started_at)} .. {until}"
+            f"  {_iso(self.started_at)} .. {until}{stopped}"
         )
 
 
@@ -191,7 +212,7 @@ class Annotation(BaseModel):
     principal: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        return _json(self)
 
     def render(self) -> str:
         link = f"  {self.url}" if self.url else ""

@@ -183,7 +183,10 @@ class RegistryCalls:
         )
         if traffic_percent is not None:
             request.traffic_percent = traffic_percent
-        return deployment_from_proto(self.call("Deploy", request).deployment)
+        response = self.call("Deploy", request)
+        made = deployment_from_proto(response.deployment)
+        made.replaced = [stopped.id for stopped in response.stopped]
+        return made
 
     def stop_deployment(self, deployment_id: int, reason: str = "") -> Deployment:
         """Records that a deployment stopped serving."""

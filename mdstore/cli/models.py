@@ -53,6 +53,33 @@ def _create(args: argparse.Namespace) -> int:
     return _emit(args, model.to_json(), model.render)
 
 
+def _policy(args: argparse.Namespace) -> int:
+    with _connect(args) as client:
+        model = client.set_model_policy(
+            args.name,
+            args.metric,
+            lower_is_better=args.lower_is_better,
+            min_improvement=args.min_improvement,
+            schema_properties=args.schema_property,
+            target_properties=args.target_property,
+            reason=args.reason,
+        )
+    return _emit(args, model.to_json(), lambda: _model_text(model))
+
+
+def _model_text(model: Any) -> str:
+    """The model's line, then its policies, oldest first."""
+    lines = [model.render(), "policies:"]
+    for policy in model.policy_history:
+        direction = "lower" if policy.lower_is_better else "higher"
+        when = f"{policy.changed_at:%Y-%m-%d %H:%M:%S}Z" if policy.changed_at else ""
+        lines.append(
+            f"  {when}  {policy.metric} ({direction} is better, min {policy.min_improvement:g})"
+            f"  {policy.reason}".rstrip()
+        )
+    return "\n".join(lines)
+
+
 def _register(args: argparse.Namespace) -> int:
     if args.bump and not args.reason:
         raise InvalidArgumentError("--bump needs --reason: say why the rules are overridden")
@@ -127,7 +154,7 @@ def _list(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     with _connect(args) as client:
         model = client.get_model(args.name)
-    return _emit(args, model.to_json(), model.render)
+    return _emit(args, model.to_json(), lambda: _model_text(model))
 
 
 def _annotate(args: argparse.Namespace) -> int:
@@ -182,6 +209,11 @@ def add_commands(commands: Any, default_db: str) -> None:
     create.add_argument("name", metavar="NAME")
     _policy_flags(create)
     create.add_argument("--description", default="", metavar="TEXT")
+
+    policy = _command(verbs, "policy", "change a model's policy (earlier ones kept)", _policy, db)
+    policy.add_argument("name", metavar="NAME")
+    _policy_flags(policy)
+    policy.add_argument("--reason", default="", metavar="TEXT", help="why (recorded)")
 
     register = _command(
         verbs, "register", "register an artifact as the next version", _register, db
