@@ -10,9 +10,10 @@ question adds (``summary``, ``end_products``, ``chains``).
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from mdstore.wire import v1
 from mdstore_client.convert import ARTIFACT, CONTEXT, EXECUTION, event_from_proto, node_from_proto
@@ -20,6 +21,7 @@ from mdstore_client.models import Artifact, Context, Event, Execution
 from mdstore_client.upstream import Lineage
 from mdstore_client.values import PropertyValue, from_value, from_value_map
 
+SubgraphT = TypeVar("SubgraphT", bound="Subgraph")
 _KIND_NAMES = {1: "artifact", 2: "execution", 3: "context"}
 KIND_NUMBERS = {name: number for number, name in _KIND_NAMES.items()}
 
@@ -86,13 +88,35 @@ class Summary(BaseModel):
 
 
 class Subgraph(BaseModel):
-    """Nodes, events and tombstones of an answer."""
+    """Nodes, events and tombstones of an answer.
 
-    artifacts: list[Artifact] = []
-    executions: list[Execution] = []
-    contexts: list[Context] = []
-    events: list[Event] = []
+    The nodes and events stay in the answer's protobuf until first read: a caller
+    that looks at the summary, or at a few nodes, does not pay for converting
+    hundreds of them (the conversion costs more than the call itself).
+    """
+
     tombstones: list[Tombstone] = []
+    _nodes: Any = PrivateAttr(default=None)  # the v1.LineageNodes
+
+    @cached_property
+    def artifacts(self) -> list[Artifact]:
+        nodes = self._nodes.artifacts if self._nodes is not None else ()
+        return [node_from_proto(ARTIFACT, a, a.type) for a in nodes]
+
+    @cached_property
+    def executions(self) -> list[Execution]:
+        nodes = self._nodes.executions if self._nodes is not None else ()
+        return [node_from_proto(EXECUTION, e, e.type) for e in nodes]
+
+    @cached_property
+    def contexts(self) -> list[Context]:
+        nodes = self._nodes.contexts if self._nodes is not None else ()
+        return [node_from_proto(CONTEXT, c, c.type) for c in nodes]
+
+    @cached_property
+    def events(self) -> list[Event]:
+        found = self._nodes.events if self._nodes is not None else ()
+        return [event_from_proto(e) for e in found]
 
     def deleted(self, kind: str, node_id: int) -> bool:
         """Whether the answer marks a node deleted."""
@@ -104,7 +128,11 @@ class Subgraph(BaseModel):
         Contexts get a ``state`` too (MLMD's have none): DELETED when mdstore
         deleted them, else LIVE.
         """
-        out = self.model_dump(mode="json")
+        out: dict[str, Any] = {
+            name: [item.model_dump(mode="json") for item in getattr(self, name)]
+            for name in ("artifacts", "executions", "contexts", "events")
+        }
+        out.update(self.model_dump(mode="json"))
         for context in out["contexts"]:
             deleted = context["custom_properties"].get("mdstore.state") == "DELETED"
             context["state"] = "DELETED" if deleted else "LIVE"
@@ -290,20 +318,19 @@ def tombstone(message: Any) -> Tombstone:
     )
 
 
-def subgraph_fields(nodes: Any) -> dict[str, Any]:
-    """The model fields of a ``v1.LineageNodes``."""
-    return {
-        "artifacts": [node_from_proto(ARTIFACT, a, a.type) for a in nodes.artifacts],
-        "executions": [node_from_proto(EXECUTION, e, e.type) for e in nodes.executions],
-        "contexts": [node_from_proto(CONTEXT, c, c.type) for c in nodes.contexts],
-        "events": [event_from_proto(e) for e in nodes.events],
-        "tombstones": [tombstone(t) for t in nodes.tombstones],
-    }
+def _with_nodes(answer: SubgraphT, nodes: Any) -> SubgraphT:
+    """Attaches a ``v1.LineageNodes``; its nodes are converted when first read."""
+    answer._nodes = nodes
+    return answer
+
+
+def _tombstones(nodes: Any) -> list[Tombstone]:
+    return [tombstone(t) for t in nodes.tombstones]
 
 
 def trace_from_proto(response: Any, root: NodeRef) -> Trace:
     summary = response.summary
-    return Trace(
+    trace = Trace(
         root=root,
         summary=Summary(
             sources=[
@@ -333,8 +360,9 @@ def trace_from_proto(response: Any, root: NodeRef) -> Trace:
                 for c in summary.code
             ],
         ),
-        **subgraph_fields(response.nodes),
+        tombstones=_tombstones(response.nodes),
     )
+    return _with_nodes(trace, response.nodes)
 
 
 def impact_from_proto(response: Any, root: NodeRef) -> Impact:
@@ -344,15 +372,17 @@ def impact_from_proto(response: Any, root: NodeRef) -> Impact:
         )
         for p in response.end_products
     ]
-    return Impact(root=root, end_products=products, **subgraph_fields(response.nodes))
+    impact = Impact(root=root, end_products=products, tombstones=_tombstones(response.nodes))
+    return _with_nodes(impact, response.nodes)
 
 
 def path_from_proto(response: Any) -> LineagePath:
-    return LineagePath(
+    path = LineagePath(
         direction=response.direction,
         chains=[[ref(r) for r in chain.nodes] for chain in response.chains],
-        **subgraph_fields(response.nodes),
+        tombstones=_tombstones(response.nodes),
     )
+    return _with_nodes(path, response.nodes)
 
 
 def diff_from_proto(response: Any) -> LineageDiff:

@@ -131,6 +131,20 @@ def test_public_methods_are_ml_metadatas_plus_known_additions() -> None:
         "delete_executions",
         "delete_contexts",
         "garbage_collect",
+        # model registry (mdstore.v1)
+        "create_registered_model",
+        "set_model_policy",
+        "get_registered_model",
+        "register_model_version",
+        "get_model_versions",
+        "set_alias",
+        "get_alias_history",
+        "resolve_model",
+        "deploy",
+        "stop_deployment",
+        "get_deployments",
+        "annotate",
+        "get_annotations",
     }
     assert isinstance(inspect.getattr_static(mdstore.MetadataStore, "pipeline_asset"), property)
 
