@@ -16,9 +16,8 @@ import pytest
 from mdstore.cli import main
 from mdstore.cli.lineage import parse_time
 from mdstore.embedded.store import MetadataStore
-from mdstore.service.dispatch import Service
 from mdstore.wire import mlmd
-from tests.helpers.grpc import start_server
+from tests.helpers.cli import WAYS, reaching, run
 
 NODE_FIELDS = {"id", "type", "name", "state", "properties", "custom_properties"}
 
@@ -35,13 +34,13 @@ class Pipeline:
         source.custom_properties["sha256"].string_value = "ab" * 32
         [self.source] = store.put_artifacts([source])
         self.models = []
-        for run, lr in enumerate(("0.1", "0.3")):
+        for number, lr in enumerate(("0.1", "0.3")):
             [raw] = store.get_artifacts_by_id([self.source])
-            made = self._step(store, step, raw, mlmd.Artifact(type_id=data, uri=f"s3://d{run}"))
-            trainer = mlmd.Execution(type_id=step, name=f"train-{run}")
+            made = self._step(store, step, raw, mlmd.Artifact(type_id=data, uri=f"s3://d{number}"))
+            trainer = mlmd.Execution(type_id=step, name=f"train-{number}")
             trainer.custom_properties["lr"].string_value = lr
             trainer.custom_properties["git_commit"].string_value = "0123abc"
-            output = mlmd.Artifact(type_id=model, uri=f"s3://m{run}", name=f"model-{run}")
+            output = mlmd.Artifact(type_id=model, uri=f"s3://m{number}", name=f"model-{number}")
             pairs = [(made, mlmd.Event(type=3)), (output, mlmd.Event(type=4))]
             self.models.append(list(store.put_execution(trainer, pairs, [])[1])[1])
         store.close()
@@ -60,24 +59,11 @@ def pipeline(tmp_path: Path) -> tuple[str, Pipeline]:
     return url, Pipeline(url)
 
 
-@pytest.fixture(params=["db", "server"])
+@pytest.fixture(params=WAYS)
 def where(request: pytest.FixtureRequest, pipeline: tuple[str, Pipeline]) -> Iterator[list[str]]:
     """``--db URL`` or ``--server HOST:PORT`` (an in-process server on the same file)."""
-    url, _ = pipeline
-    if request.param == "db":
-        yield ["--db", url]
-        return
-    service = Service(url)
-    running = start_server(service, max_workers=4)
-    yield ["--server", running.target]
-    running.close()
-    service.close()
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+    with reaching(pipeline[0], request.param) as args:
+        yield args
 
 
 def test_trace_json_holds_the_whole_answer(

@@ -14,8 +14,7 @@ import pytest
 
 from mdstore.cli import main
 from mdstore.embedded.store import MetadataStore
-from mdstore.service.dispatch import Service
-from tests.helpers.grpc import start_server
+from tests.helpers.cli import WAYS, reaching, run
 from tests.helpers.training import train
 
 
@@ -38,24 +37,11 @@ def runs(tmp_path: Path) -> tuple[str, Runs]:
     return url, Runs(url)
 
 
-@pytest.fixture(params=["db", "server"])
+@pytest.fixture(params=WAYS)
 def where(request: pytest.FixtureRequest, runs: tuple[str, Runs]) -> Iterator[list[str]]:
     """``--db URL`` or ``--server HOST:PORT`` (an in-process server on the same file)."""
-    url, _ = runs
-    if request.param == "db":
-        yield ["--db", url]
-        return
-    service = Service(url)
-    running = start_server(service, max_workers=4)
-    yield ["--server", running.target]
-    running.close()
-    service.close()
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+    with reaching(runs[0], request.param) as args:
+        yield args
 
 
 def as_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:

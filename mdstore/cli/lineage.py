@@ -34,7 +34,8 @@ def parse_time(text: str) -> int:
     return int(when.timestamp() * 1000)
 
 
-def _connect(args: argparse.Namespace) -> Any:
+def connect(args: argparse.Namespace) -> Any:
+    """The client ``--server`` or ``--db`` names."""
     import mdstore_client  # the CLI's one client, embedded or over gRPC
 
     return mdstore_client.connect(args.server or args.db)
@@ -49,7 +50,7 @@ def _print(args: argparse.Namespace, answer: Any, text: Callable[[], str]) -> in
 
 
 def _trace(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         answer = client.trace(
             args.id, execution=args.execution, max_hops=args.max_hops, as_of=args.as_of
         )
@@ -57,13 +58,13 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _impact(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         answer = client.impact(args.id, as_of=args.as_of)
         return _print(args, answer, answer.render)
 
 
 def _path(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         answer = client.lineage_path(
             args.from_id,
             args.to_id,
@@ -75,13 +76,13 @@ def _path(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         answer = client.diff(args.id, args.other_id, as_of=args.as_of)
         return _print(args, answer, answer.render)
 
 
 def _delete(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         stones = client.delete(args.kind, args.ids, reason=args.reason, purge=args.purge)
     for stone in stones:
         purged = f", payload purged {stone.purged_at:%Y-%m-%d %H:%M:%S}Z" if stone.purged_at else ""
@@ -98,7 +99,7 @@ def _gc(args: argparse.Namespace) -> int:
             "gc purges payloads for good: add --purge to confirm (nodes deleted before "
             "--deleted-before lose their uri and properties)"
         )
-    with _connect(args) as client:
+    with connect(args) as client:
         purged = client.garbage_collect(args.deleted_before)
     for node in purged:
         print(f"purged {node.kind} #{node.id}")

@@ -13,17 +13,11 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mdstore.cli.lineage import parse_time, store_options
+from mdstore.cli.lineage import connect, parse_time, store_options
 from mdstore.errors import InvalidArgumentError
 
 BUMPS = ("major", "minor", "pipeline")
 PATTERNS = ("shadow", "canary", "blue-green")
-
-
-def _connect(args: argparse.Namespace) -> Any:
-    import mdstore_client  # the CLI's one client, embedded or over gRPC
-
-    return mdstore_client.connect(args.server or args.db)
 
 
 def _emit(args: argparse.Namespace, document: dict[str, Any], text: Callable[[], str]) -> int:
@@ -39,31 +33,26 @@ def _listing(args: argparse.Namespace, key: str, items: Sequence[Any], empty: st
     )
 
 
+def _policy_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The policy flags as the client's keyword arguments."""
+    return {
+        "metric": args.metric,
+        "lower_is_better": args.lower_is_better,
+        "min_improvement": args.min_improvement,
+        "schema_properties": args.schema_property,
+        "target_properties": args.target_property,
+    }
+
+
 def _create(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
-        model = client.create_model(
-            args.name,
-            args.metric,
-            lower_is_better=args.lower_is_better,
-            min_improvement=args.min_improvement,
-            schema_properties=args.schema_property,
-            target_properties=args.target_property,
-            description=args.description,
-        )
+    with connect(args) as client:
+        model = client.create_model(args.name, **_policy_of(args), description=args.description)
     return _emit(args, model.to_json(), model.render)
 
 
 def _policy(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
-        model = client.set_model_policy(
-            args.name,
-            args.metric,
-            lower_is_better=args.lower_is_better,
-            min_improvement=args.min_improvement,
-            schema_properties=args.schema_property,
-            target_properties=args.target_property,
-            reason=args.reason,
-        )
+    with connect(args) as client:
+        model = client.set_model_policy(args.name, **_policy_of(args), reason=args.reason)
     return _emit(args, model.to_json(), lambda: _model_text(model))
 
 
@@ -83,7 +72,7 @@ def _model_text(model: Any) -> str:
 def _register(args: argparse.Namespace) -> int:
     if args.bump and not args.reason:
         raise InvalidArgumentError("--bump needs --reason: say why the rules are overridden")
-    with _connect(args) as client:
+    with connect(args) as client:
         version = client.register_model(
             args.name, args.artifact, bump=args.bump, reason=args.reason, force=args.force
         )
@@ -91,7 +80,7 @@ def _register(args: argparse.Namespace) -> int:
 
 
 def _versions(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         found = client.model_versions(args.name)
     return _emit(
         args,
@@ -108,25 +97,25 @@ def _version_line(version: Any) -> str:
 def _alias(args: argparse.Namespace) -> int:
     if bool(args.version) == args.remove:
         raise InvalidArgumentError("give a VERSION to point the alias at, or --remove")
-    with _connect(args) as client:
+    with connect(args) as client:
         change = client.set_alias(args.name, args.alias, args.version or "", args.reason)
     return _emit(args, change.to_json(), change.render)
 
 
 def _resolve(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         found = client.resolve_model(args.uri, as_of=args.as_of)
     return _emit(args, found.to_json(), found.render)
 
 
 def _history(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         changes = client.alias_history(args.name, args.alias or "")
     return _listing(args, "changes", changes, f"{args.name}: no alias changes")
 
 
 def _deploy(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         made = client.deploy(
             args.name, args.version, args.env, args.pattern, args.traffic, args.reason
         )
@@ -134,37 +123,37 @@ def _deploy(args: argparse.Namespace) -> int:
 
 
 def _undeploy(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         stopped = client.stop_deployment(args.id, args.reason)
     return _emit(args, stopped.to_json(), stopped.render)
 
 
 def _deployments(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         found = client.deployments(args.name or "", args.env or "", args.at)
     return _listing(args, "deployments", found, "no deployments")
 
 
 def _list(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         models = client.list_models()
     return _listing(args, "models", models, "no registered models")
 
 
 def _show(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         model = client.get_model(args.name)
     return _emit(args, model.to_json(), lambda: _model_text(model))
 
 
 def _annotate(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         note = client.annotate(args.name, args.version, args.text, args.url)
     return _emit(args, note.to_json(), note.render)
 
 
 def _notes(args: argparse.Namespace) -> int:
-    with _connect(args) as client:
+    with connect(args) as client:
         found = client.annotations(args.name, args.version or "")
     return _listing(args, "annotations", found, "no annotations")
 

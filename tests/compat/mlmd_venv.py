@@ -26,6 +26,16 @@ MARKER = VENV / ".mdstore-compat.json"
 # test suite; pydantic and grpcio are what mdstore itself needs to import there.
 REQUIREMENTS = ("ml-metadata==1.17.1", "pytest>=8", "absl-py", "pydantic>=2.6", "grpcio>=1.60")
 
+# What a script run with ``run_python(script, host, port, ...)`` starts with: the
+# unchanged ml-metadata client connected to the mdstore server under test, as ``store``.
+CLIENT_PREAMBLE = r"""
+import sys
+from ml_metadata.metadata_store import metadata_store
+from ml_metadata.proto import metadata_store_pb2 as pb
+host, port = sys.argv[1], int(sys.argv[2])
+store = metadata_store.MetadataStore(pb.MetadataStoreClientConfig(host=host, port=port))
+"""
+
 # Both halves of the venv: the real client and the editable install of this repo.
 _PROBE = "import ml_metadata, importlib.util as u; assert u.find_spec('mdstore')"
 

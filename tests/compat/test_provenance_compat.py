@@ -13,13 +13,7 @@ from tests.compat import mlmd_venv
 
 pytestmark = [pytest.mark.compat, pytest.mark.xdist_group("compat")]
 
-PREAMBLE = r"""
-import sys
-from ml_metadata.metadata_store import metadata_store
-from ml_metadata.proto import metadata_store_pb2 as pb
-host, port = sys.argv[1], int(sys.argv[2])
-store = metadata_store.MetadataStore(pb.MetadataStoreClientConfig(host=host, port=port))
-"""
+PREAMBLE = mlmd_venv.CLIENT_PREAMBLE
 
 WRITE = (
     PREAMBLE
