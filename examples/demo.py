@@ -6,7 +6,8 @@ hyperparameters, schema change), prints what changed between the runs and what t
 final model was made from, back to the source file and its SHA-256; registers the
 four models as versions computed from their lineage (1.0.0, 1.0.1, 1.1.0, 2.0.0, each
 with its reasons), moves `production` forward, rolls it back and prints the alias
-history; then asks the provenance questions in one call each (trace, impact of the
+history, and exports what serves production as SVG and PROV-JSON; then asks the
+provenance questions in one call each (trace, impact of the
 first source, diff of the final model against the first) and deletes a source to show
 lineage survives; then stops the server.
 
@@ -32,7 +33,7 @@ import mdstore_client
 from breast_cancer.pipeline import declare_types, run_pipeline
 from breast_cancer.runs import RUNS
 from mdstore_client.digest import uri_sha256
-from model_versions import versions
+from model_versions import export, versions
 from train_pipeline import summary
 
 START_SECONDS = 30
@@ -191,6 +192,7 @@ def demo(port: int, workdir: Path, temporary: bool) -> int:
             results = train(client, workdir)
             explain(client, results[-1].artifacts["model"])
             versions(client, results, say)
+            export(client, workdir, say)
             provenance(client, results[0], results[-1])
             say(f"▸ The store now holds {counts(client)}.")
             if temporary:

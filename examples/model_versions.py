@@ -1,5 +1,6 @@
 """The demo's model-registry part: the four runs become versions computed from their
-lineage, `production` moves forward and is rolled back, and the history shows it all.
+lineage, `production` moves forward and is rolled back, and the history shows it all;
+then what serves production is exported for an auditor (a picture and W3C PROV).
 
 Called by demo.py with a connected ``mdstore_client.Client`` and the four runs.
 """
@@ -7,9 +8,11 @@ Called by demo.py with a connected ``mdstore_client.Client`` and the four runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import mdstore_client
+from mdstore.export.files import fetch, write
 
 MODEL = "breast-cancer"
 
@@ -46,4 +49,18 @@ def versions(
     serving = ", ".join(f"{d.version} ({d.pattern})" for d in client.deployments(MODEL))
     say(f"  deployed to production: {serving}")
     say(f"  (the CLI: mdstore models versions|alias|history|resolve|deploy {MODEL} ...)")
+    say()
+
+
+def export(client: mdstore_client.Client, workdir: Path, say: Callable[[str], None]) -> None:
+    """Writes what served production as a picture and as W3C PROV, for an auditor."""
+    resolved = client.resolve_model(f"models:/{MODEL}@production")
+    lineage = fetch(client.call, resolved.artifact_id, "upstream", None)
+    say(f"▸ For the auditor: the lineage of models:/{MODEL}@production ({resolved.version})")
+    for fmt, name in (("svg", "production.svg"), ("prov-json", "production.prov.json")):
+        path = workdir / name
+        path.write_bytes(write(lineage, fmt))
+        say(f"  {fmt:<9} {path}")
+    say(f"  (the CLI: mdstore export models:/{MODEL}@production --format svg|png|pdf|graphml|"
+        "prov-json|prov-n|prov-xml -o FILE)")  # fmt: skip
     say()

@@ -1,6 +1,7 @@
 """The ``mdstore`` command line: ``serve``, ``db upgrade | current``, and the
 provenance commands ``lineage trace | impact | path | diff``, ``delete`` and ``gc``
-(``cli/lineage.py``), and the model registry's ``models ...`` (``cli/models.py``).
+(``cli/lineage.py``), the model registry's ``models ...`` (``cli/models.py``) and
+``export`` (``cli/export.py``).
 
 A composition root: it parses arguments and calls functions. Errors that reach
 users (``MdstoreError``) are printed as one line and exit with status 1.
@@ -14,7 +15,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from mdstore.cli import lineage, models
+from mdstore.cli import export, lineage, models
 from mdstore.errors import MdstoreError
 from mdstore.store.db.engine import create_db_engine, mask_url
 from mdstore.store.db.migrate import current_revision, head_revision, upgrade
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     current.set_defaults(func=_db_current)
     lineage.add_commands(commands, DEFAULT_DB)
     models.add_commands(commands, DEFAULT_DB)
+    export.add_commands(commands, DEFAULT_DB)
     return parser
 
 

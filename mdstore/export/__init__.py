@@ -1,4 +1,5 @@
-"""Auditor exports: pictures (graphviz), GraphML, W3C PROV, OpenLineage, signed bundles.
+"""Exports of a lineage: pictures (graphviz), GraphML (networkx) and W3C PROV (``prov``).
 
-(Filled by the export work.)
+Each writer reads one ``Lineage`` (ml_metadata messages and tombstones as the
+store answered them) and returns bytes; ``lineage.formats`` names what exists.
 """

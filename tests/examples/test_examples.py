@@ -107,6 +107,10 @@ def test_demo(tmp_path: Path) -> None:
         assert f"  {version:<6} {bump:<9} {run}" in out
     assert "production 2.0.0 -> 1.1.0   rollback" in out
     assert "models:/breast-cancer@production -> 1.1.0" in out
+    svg = (tmp_path / "production.svg").read_text()
+    assert "version 1.1.0" in svg
+    assert "pipeline_run: breast&#45;cancer/tuned" in svg  # graphviz escapes "-" in SVG
+    assert '"wasGeneratedBy"' in (tmp_path / "production.prov.json").read_text()
     with mdstore_client.connect(f"sqlite:///{tmp_path / 'mdstore.db'}") as client:
         check_pipeline_store(client)
         versions = client.model_versions("breast-cancer")
