@@ -62,5 +62,5 @@ def export(client: mdstore_client.Client, workdir: Path, say: Callable[[str], No
         path.write_bytes(write(lineage, fmt))
         say(f"  {fmt:<9} {path}")
     say(f"  (the CLI: mdstore export models:/{MODEL}@production --format svg|png|pdf|graphml|"
-        "prov-json|prov-n|prov-xml -o FILE)")  # fmt: skip
+        "prov-json|prov-n|prov-xml|openlineage -o FILE)")  # fmt: skip
     say()

@@ -3,6 +3,7 @@ GraphML or W3C PROV, through --db and --server; what each file holds is read bac
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,3 +130,15 @@ def test_errors(
     assert (code, out) == (1, "")
     assert message in err
     assert not (tmp_path / "x").exists()
+
+
+def test_openlineage_json_lines(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, store_url: tuple[str, list[int]]
+) -> None:
+    url, models = store_url
+    out = tmp_path / "events.jsonl"
+    export(capsys, out, "--artifact", str(models[1]), "--format", "openlineage", "--db", url)
+    events = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [e["job"]["name"] for e in events] == ["RegStep"] * 3  # ingest, split, train
+    assert events[-1]["outputs"][0]["namespace"] == "s3://models"  # uri s3://models/<run>
+    assert len({e["run"]["runId"] for e in events}) == 3

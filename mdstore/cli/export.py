@@ -1,5 +1,5 @@
 """``mdstore export``: a model version's or an artifact's lineage as a picture, as
-GraphML or as a W3C PROV document, written to a file.
+GraphML, as a W3C PROV document or as OpenLineage events, written to a file.
 
 The lineage comes through ``mdstore_client`` (``--server`` or ``--db``) as the
 provenance calls answer it (every page followed, as of a time on request); the
@@ -38,7 +38,9 @@ def _export(args: argparse.Namespace) -> int:
 
 def add_commands(commands: Any, default_db: str) -> None:
     """Adds ``export`` to the ``mdstore`` parser."""
-    export = commands.add_parser("export", help="lineage as a picture, GraphML or W3C PROV")
+    export = commands.add_parser(
+        "export", help="lineage as a picture, GraphML, W3C PROV or OpenLineage"
+    )
     export.add_argument(
         "model_uri", nargs="?", metavar="MODEL_URI", help="models:/NAME/1.2.0, @ALIAS or /latest"
     )

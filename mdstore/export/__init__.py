@@ -1,5 +1,7 @@
-"""Exports of a lineage: pictures (graphviz), GraphML (networkx) and W3C PROV (``prov``).
+"""Exports of a lineage: pictures (graphviz), GraphML (networkx), W3C PROV (``prov``)
+and OpenLineage run events (``openlineage-python``).
 
 Each writer reads one ``Lineage`` (ml_metadata messages and tombstones as the
-store answered them) and returns bytes; ``lineage.formats`` names what exists.
+store answered them) and returns bytes; ``files`` fetches a lineage and picks the
+writer of a format by name.
 """

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Final
 
 from mdstore.errors import UnimplementedError
-from mdstore.export import graphml, picture, prov_document
+from mdstore.export import graphml, openlineage_events, picture, prov_document
 from mdstore.export.lineage import Lineage
 from mdstore.wire import v1
 from mdstore.wire.pages import Caller, all_pages
 
-FORMATS: Final = (*picture.FORMATS, "graphml", *prov_document.FORMATS)
-LATER: Final = ("openlineage", "cyclonedx", "bundle")  # issue 14's other formats
+FORMATS: Final = (*picture.FORMATS, "graphml", *prov_document.FORMATS, "openlineage")
+LATER: Final = ("cyclonedx", "bundle")  # issue 14's other formats
 DIRECTIONS: Final = ("upstream", "downstream", "both")
 _ARTIFACT: Final = v1.NodeKind.values_by_name["ARTIFACT"].number
 
@@ -44,6 +44,8 @@ def write(lineage: Lineage, fmt: str) -> bytes:
         return graphml.render(lineage)
     if fmt in prov_document.FORMATS:
         return prov_document.render(lineage, fmt)
+    if fmt == "openlineage":
+        return openlineage_events.render(lineage)
     raise UnimplementedError(
         f"--format {fmt} is not implemented yet; use one of {', '.join(FORMATS)}"
     )

@@ -12,9 +12,9 @@ import networkx as nx
 import pytest
 from prov.model import ProvDocument
 
-from mdstore.export import graphml, picture, prov_document
+from mdstore.export import graphml, openlineage_events, picture, prov_document
 from mdstore.export.lineage import Lineage
-from mdstore.wire import v1
+from mdstore.wire import mlmd, v1
 
 INPUT, OUTPUT = 3, 4
 
@@ -121,3 +121,31 @@ def test_prov_n_names_what_happened() -> None:
     assert "wasInvalidatedBy(mdstore:artifact/1, mdstore:deletion/1" in text
     assert 'mdstore:version="1.1.0"' in text
     json.loads(prov_document.render(lineage(), "prov-json"))
+
+
+def test_openlineage_run_events() -> None:
+    made = nodes(2)
+    made.executions[0].last_known_state = mlmd.Execution.State.Value("COMPLETE")
+    made.executions[1].last_known_state = mlmd.Execution.State.Value("FAILED")
+    made.executions[1].last_update_time_since_epoch = 1_800_000_000_000
+    data = made.artifacts[0]
+    data.uri = "s3://bucket/raw/data.csv"
+    data.properties["schema"].struct_value.update(
+        {"columns": [{"name": "age", "dtype": "int64"}, {"name": "income", "dtype": "float64"}]}
+    )
+    exported = Lineage(root=("artifact", 3))
+    exported.add(made)
+    lines = openlineage_events.render(exported).decode().splitlines()
+    events = [json.loads(line) for line in lines]
+    assert [e["eventType"] for e in events] == ["COMPLETE", "FAIL"]
+    assert [(e["job"]["namespace"], e["job"]["name"]) for e in events] == [("mdstore", "Step")] * 2
+    assert events[0]["run"]["runId"] == openlineage_events.run_id(1)
+    assert events[1]["eventTime"] == "2027-01-15T08:00:00.000Z"
+    [read] = events[0]["inputs"]
+    assert (read["namespace"], read["name"]) == ("s3://bucket", "/raw/data.csv")
+    assert read["facets"]["version"]["datasetVersion"] == "ab" * 32
+    assert [f["name"] for f in read["facets"]["schema"]["fields"]] == ["age", "income"]
+    [wrote] = events[1]["outputs"]
+    assert (wrote["namespace"], wrote["name"]) == ("s3://d", "/3")
+    assert all(e["producer"] == openlineage_events.PRODUCER for e in events)
+    assert openlineage_events.render(exported).decode().splitlines() == lines  # stable ids
