@@ -6,9 +6,9 @@ hyperparameters, schema change), prints what changed between the runs and what t
 final model was made from, back to the source file and its SHA-256; registers the
 four models as versions computed from their lineage (1.0.0, 1.0.1, 1.1.0, 2.0.0, each
 with its reasons), moves `production` forward, rolls it back and prints the alias
-history, and exports what serves production as SVG and PROV-JSON; then asks the
-provenance questions in one call each (trace, impact of the
-first source, diff of the final model against the first) and deletes a source to show
+history, and exports what serves production as SVG, PROV-JSON and a CycloneDX ML-BOM;
+then asks the provenance questions in one call each (trace, impact of the first
+source, diff of the final model against the first) and deletes a source to show
 lineage survives; then stops the server.
 
     python examples/demo.py --port 8765

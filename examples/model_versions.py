@@ -1,6 +1,7 @@
 """The demo's model-registry part: the four runs become versions computed from their
 lineage, `production` moves forward and is rolled back, and the history shows it all;
-then what serves production is exported for an auditor (a picture and W3C PROV).
+then what serves production is exported for an auditor (a picture, W3C PROV and a
+CycloneDX ML-BOM).
 
 Called by demo.py with a connected ``mdstore_client.Client`` and the four runs.
 """
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import mdstore_client
-from mdstore.export.files import fetch, write
+from mdstore.export.files import direction_for, fetch, write
 
 MODEL = "breast-cancer"
 
@@ -55,12 +56,17 @@ def versions(
 def export(client: mdstore_client.Client, workdir: Path, say: Callable[[str], None]) -> None:
     """Writes what served production as a picture and as W3C PROV, for an auditor."""
     resolved = client.resolve_model(f"models:/{MODEL}@production")
-    lineage = fetch(client.call, resolved.artifact_id, "upstream", None)
     say(f"▸ For the auditor: the lineage of models:/{MODEL}@production ({resolved.version})")
-    for fmt, name in (("svg", "production.svg"), ("prov-json", "production.prov.json")):
+    for fmt, name in (
+        ("svg", "production.svg"),
+        ("prov-json", "production.prov.json"),
+        ("cyclonedx", "production.cdx.json"),
+    ):
+        direction = direction_for(fmt, "upstream")
+        lineage = fetch(client.call, resolved.artifact_id, direction, None)
         path = workdir / name
         path.write_bytes(write(lineage, fmt))
         say(f"  {fmt:<9} {path}")
     say(f"  (the CLI: mdstore export models:/{MODEL}@production --format svg|png|pdf|graphml|"
-        "prov-json|prov-n|prov-xml|openlineage -o FILE)")  # fmt: skip
+        "prov-json|prov-n|prov-xml|openlineage|cyclonedx -o FILE)")  # fmt: skip
     say()

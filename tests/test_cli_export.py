@@ -142,3 +142,18 @@ def test_openlineage_json_lines(
     assert [e["job"]["name"] for e in events] == ["RegStep"] * 3  # ingest, split, train
     assert events[-1]["outputs"][0]["namespace"] == "s3://models"  # uri s3://models/<run>
     assert len({e["run"]["runId"] for e in events}) == 3
+
+
+def test_cyclonedx_ml_bom(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, store_url: tuple[str, list[int]]
+) -> None:
+    url, models = store_url
+    out = tmp_path / "bom.json"
+    printed = export(capsys, out, "models:/churn/1.1.0", "--format", "cyclonedx", "--db", url)
+    assert "both of artifact" in printed  # an ML-BOM also reads evaluations downstream
+    bom = json.loads(out.read_text())
+    model = bom["metadata"]["component"]
+    assert (model["bom-ref"], model["version"]) == (f"artifact/{models[1]}", "1.1.0")
+    metrics = model["modelCard"]["quantitativeAnalysis"]["performanceMetrics"]
+    assert metrics == [{"type": "accuracy", "value": "0.95"}]
+    assert len(bom["components"]) == 3  # source, ingested, train split

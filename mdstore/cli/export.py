@@ -1,5 +1,6 @@
 """``mdstore export``: a model version's or an artifact's lineage as a picture, as
-GraphML, as a W3C PROV document or as OpenLineage events, written to a file.
+GraphML, as a W3C PROV document, as OpenLineage events or as a CycloneDX ML-BOM,
+written to a file.
 
 The lineage comes through ``mdstore_client`` (``--server`` or ``--db``) as the
 provenance calls answer it (every page followed, as of a time on request); the
@@ -14,7 +15,7 @@ from typing import Any
 
 from mdstore.cli.lineage import connect, parse_time, store_options
 from mdstore.errors import InvalidArgumentError
-from mdstore.export.files import DIRECTIONS, FORMATS, LATER, fetch, write
+from mdstore.export.files import DIRECTIONS, FORMATS, LATER, direction_for, fetch, write
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -25,13 +26,14 @@ def _export(args: argparse.Namespace) -> int:
             artifact_id = client.resolve_model(args.model_uri, as_of=args.as_of).artifact_id
         else:
             artifact_id = args.artifact
-        lineage = fetch(client.call, artifact_id, args.direction, args.as_of)
+        direction = direction_for(args.format, args.direction)
+        lineage = fetch(client.call, artifact_id, direction, args.as_of)
     data = write(lineage, args.format)
     args.output.write_bytes(data)
     print(
         f"wrote {args.output} ({args.format}, {len(data):,} bytes): "
         f"{len(lineage.artifacts)} artifacts, {len(lineage.executions)} executions "
-        f"{args.direction} of artifact #{artifact_id}"
+        f"{direction} of artifact #{artifact_id}"
     )
     return 0
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Final
 
 from mdstore.errors import UnimplementedError
-from mdstore.export import graphml, openlineage_events, picture, prov_document
+from mdstore.export import cyclonedx_bom, graphml, openlineage_events, picture, prov_document
 from mdstore.export.lineage import Lineage
 from mdstore.wire import v1
 from mdstore.wire.pages import Caller, all_pages
 
-FORMATS: Final = (*picture.FORMATS, "graphml", *prov_document.FORMATS, "openlineage")
-LATER: Final = ("cyclonedx", "bundle")  # issue 14's other formats
+FORMATS: Final = (*picture.FORMATS, "graphml", *prov_document.FORMATS, "openlineage", "cyclonedx")
+LATER: Final = ("bundle",)  # issue 14's other format
 DIRECTIONS: Final = ("upstream", "downstream", "both")
 _ARTIFACT: Final = v1.NodeKind.values_by_name["ARTIFACT"].number
 
@@ -36,6 +36,11 @@ def fetch(call: Caller, artifact_id: int, direction: str, as_of: int | None) -> 
     return lineage
 
 
+def direction_for(fmt: str, direction: str) -> str:
+    """The walk a format needs: an ML-BOM reads metrics from evaluations downstream."""
+    return "both" if fmt == "cyclonedx" else direction
+
+
 def write(lineage: Lineage, fmt: str) -> bytes:
     """The lineage in ``fmt``."""
     if fmt in picture.FORMATS:
@@ -46,6 +51,8 @@ def write(lineage: Lineage, fmt: str) -> bytes:
         return prov_document.render(lineage, fmt)
     if fmt == "openlineage":
         return openlineage_events.render(lineage)
+    if fmt == "cyclonedx":
+        return cyclonedx_bom.render(lineage)
     raise UnimplementedError(
         f"--format {fmt} is not implemented yet; use one of {', '.join(FORMATS)}"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,9 @@ def test_demo(tmp_path: Path) -> None:
     assert "version 1.1.0" in svg
     assert "pipeline_run: breast&#45;cancer/tuned" in svg  # graphviz escapes "-" in SVG
     assert '"wasGeneratedBy"' in (tmp_path / "production.prov.json").read_text()
+    bom = json.loads((tmp_path / "production.cdx.json").read_text())
+    assert bom["metadata"]["component"]["version"] == "1.1.0"
+    assert "modelCard" in bom["metadata"]["component"]
     with mdstore_client.connect(f"sqlite:///{tmp_path / 'mdstore.db'}") as client:
         check_pipeline_store(client)
         versions = client.model_versions("breast-cancer")

@@ -10,9 +10,11 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
 from prov.model import ProvDocument
 
-from mdstore.export import graphml, openlineage_events, picture, prov_document
+from mdstore.export import cyclonedx_bom, graphml, openlineage_events, picture, prov_document
 from mdstore.export.lineage import Lineage
 from mdstore.wire import mlmd, v1
 
@@ -149,3 +151,40 @@ def test_openlineage_run_events() -> None:
     assert (wrote["namespace"], wrote["name"]) == ("s3://d", "/3")
     assert all(e["producer"] == openlineage_events.PRODUCER for e in events)
     assert openlineage_events.render(exported).decode().splitlines() == lines  # stable ids
+
+
+def test_cyclonedx_ml_bom_with_a_model_card() -> None:
+    made = nodes(2)  # data 1 -> step 1 -> data 2 -> step 2 -> model 3
+    made.artifacts[2].properties["auc"].double_value = 0.91
+    made.artifacts[2].properties["n_features"].int_value = 30  # a count, not a metric
+    evaluation = made.executions.add(id=9, type="Evaluator")
+    made.events.add(artifact_id=3, execution_id=9, type=INPUT)
+    made.artifacts.add(id=10, type="Metrics").properties["accuracy"].double_value = 0.97
+    made.events.add(artifact_id=10, execution_id=evaluation.id, type=OUTPUT)
+    exported = Lineage(root=("artifact", 3))
+    exported.add(made)
+    bom = json.loads(cyclonedx_bom.render(exported))
+    assert (bom["bomFormat"], bom["specVersion"]) == ("CycloneDX", "1.6")
+    model = bom["metadata"]["component"]
+    assert (model["type"], model["version"], model["bom-ref"]) == (
+        "machine-learning-model", "1.1.0", "artifact/3",
+    )  # fmt: skip
+    assert model["hashes"] == [{"alg": "SHA-256", "content": "ab" * 32}]
+    assert sorted(c["bom-ref"] for c in bom["components"]) == ["artifact/1", "artifact/2"]
+    assert all(c["type"] == "data" for c in bom["components"])
+    card = model["modelCard"]
+    assert card["modelParameters"]["datasets"] == [{"ref": "artifact/2"}]
+    metrics = {m["type"]: m["value"] for m in card["quantitativeAnalysis"]["performanceMetrics"]}
+    assert metrics == {"accuracy": "0.97", "auc": "0.91"}
+    assert {"name": "mdstore:parameter:Step#1:lr", "value": "0.1"} in model["properties"]
+    depends = {d["ref"]: d.get("dependsOn", []) for d in bom["dependencies"]}
+    assert depends["artifact/3"] == ["artifact/2"]
+    assert depends["artifact/2"] == ["artifact/1"]
+
+
+def test_the_schema_the_library_ships_rejects_a_broken_model_card() -> None:
+    good = json.loads(cyclonedx_bom.render(lineage()))
+    validator = JsonStrictValidator(SchemaVersion.V1_6)
+    assert validator.validate_str(json.dumps(good)) is None
+    good["metadata"]["component"]["modelCard"]["modelParameters"]["datasets"] = [{"uri": "x"}]
+    assert validator.validate_str(json.dumps(good)) is not None
