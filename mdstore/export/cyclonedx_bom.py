@@ -27,8 +27,9 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from mdstore.errors import FailedPreconditionError, InternalError
-from mdstore.export.lineage import Lineage, digest, properties, version
+from mdstore.export.lineage import Lineage, properties, version
 from mdstore.wire.event_types import INPUT_EVENTS, OUTPUT_EVENTS
+from mdstore.wire.values import digest
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SERIALS: Final = uuid.UUID("0b5d6c1e-7f40-4a7e-8d0c-5c1e2a9f4b73")  # names BOM serials

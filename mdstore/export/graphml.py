@@ -10,8 +10,9 @@ from typing import Any
 
 import networkx as nx  # type: ignore[import-untyped,unused-ignore]
 
-from mdstore.export.lineage import Lineage, digest, properties, version
+from mdstore.export.lineage import Lineage, properties, version
 from mdstore.wire import mlmd
+from mdstore.wire.values import digest
 
 
 def render(lineage: Lineage) -> bytes:

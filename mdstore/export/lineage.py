@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from mdstore.wire import bookkeeping
 from mdstore.wire.event_types import INPUT_EVENTS, OUTPUT_EVENTS
 from mdstore.wire.values import value_text
 
-VERSION_PROPERTY: Final = bookkeeping.PREFIX + "version"
-DIGEST_PROPERTIES: Final = ("sha256", "digest")
 _ARTIFACT, _EXECUTION = 1, 2  # mdstore.v1.NodeKind numbers
 
 
@@ -75,21 +73,10 @@ def _event_key(event: Any) -> tuple[int, int, int]:
     return event.artifact_id, event.execution_id, event.type
 
 
-def digest(artifact: Any) -> str:
-    """The artifact's recorded content digest ("" when none)."""
-    for name in DIGEST_PROPERTIES:
-        for values in (artifact.custom_properties, artifact.properties):
-            if name in values:
-                text = value_text(values[name])
-                if text:
-                    return text
-    return ""
-
-
 def version(artifact: Any) -> str:
     """The model version the registry gave the artifact ("" when none)."""
-    if VERSION_PROPERTY in artifact.custom_properties:
-        return value_text(artifact.custom_properties[VERSION_PROPERTY])
+    if bookkeeping.VERSION in artifact.custom_properties:
+        return value_text(artifact.custom_properties[bookkeeping.VERSION])
     return ""
 
 

@@ -28,9 +28,10 @@ from openlineage.client.event_v2 import (
 from openlineage.client.facet_v2 import dataset_version_dataset, schema_dataset
 from openlineage.client.serde import Serde
 
-from mdstore.export.lineage import Lineage, digest, version
+from mdstore.export.lineage import Lineage, version
 from mdstore.wire import mlmd
 from mdstore.wire.event_types import INPUT_EVENTS, OUTPUT_EVENTS
+from mdstore.wire.values import digest
 
 PRODUCER: Final = "https://github.com/mdstore/mdstore"
 JOB_NAMESPACE: Final = "mdstore"

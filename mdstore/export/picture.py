@@ -16,7 +16,8 @@ from typing import Any, Final
 
 import graphviz  # type: ignore[import-untyped,unused-ignore]
 
-from mdstore.export.lineage import Lineage, digest, version
+from mdstore.export.lineage import Lineage, version
+from mdstore.wire.values import digest
 
 FORMATS: Final = ("svg", "png", "pdf", "dot")
 COLLAPSE_ABOVE: Final = 200  # nodes; smaller lineages are drawn whole

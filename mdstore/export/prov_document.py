@@ -16,8 +16,9 @@ from typing import Any, Final
 
 from prov.model import PROV_TYPE, ProvDocument
 
-from mdstore.export.lineage import Lineage, digest, properties, version
+from mdstore.export.lineage import Lineage, properties, version
 from mdstore.wire.event_types import INPUT_EVENTS, OUTPUT_EVENTS
+from mdstore.wire.values import digest
 
 FORMATS: Final = {"prov-json": "json", "prov-n": "provn", "prov-xml": "xml"}
 NAMESPACE: Final = "https://github.com/mdstore/mdstore/ns#"

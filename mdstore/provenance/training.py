@@ -35,35 +35,53 @@ class Fact:
 NO_FACT = Fact((), ())
 
 
-def training_step(lineage: Subgraph) -> NodeId | None:
-    """The execution that output the root artifact (the latest one when several did)."""
-    graph = LineageGraph.from_events(lineage.events, nodes=[NodeId.artifact(lineage.root)])
-    producers = graph.producers(NodeId.artifact(lineage.root))
-    return producers[-1].node if producers else None
+@dataclass(frozen=True)
+class TrainingData:
+    """A model's training step and the artifacts upstream of it, nearest first.
+
+    Attributes:
+        step: the execution that output the model.
+        levels: the artifacts upstream of the step, grouped by hops from it
+            (fewest first), each group by id.
+    """
+
+    step: NodeId
+    levels: tuple[tuple[NodeId, ...], ...]
 
 
-def data_fact(lineage: Subgraph, step: NodeId, names: Sequence[str]) -> Fact:
-    """The first of ``names`` carried by the data ``step`` read, nearest first.
+def training_data(lineage: Subgraph) -> TrainingData | None:
+    """The execution that output the root artifact (the latest one when several
+    did) and what lies upstream of it; None when no execution output the root."""
+    root = NodeId.artifact(lineage.root)
+    graph = LineageGraph.from_events(lineage.events, nodes=[root], paths=False)
+    producers = graph.producers(root)
+    if not producers:
+        return None
+    step = producers[-1].node
+    by_distance: dict[int, list[NodeId]] = {}
+    for node, distance in graph.distances(step, UPSTREAM).items():
+        if node.kind == ARTIFACT:
+            by_distance.setdefault(distance, []).append(node)
+    levels = tuple(tuple(sorted(by_distance[d], key=lambda n: n.id)) for d in sorted(by_distance))
+    return TrainingData(step, levels)
+
+
+def data_fact(lineage: Subgraph, data: TrainingData, names: Sequence[str]) -> Fact:
+    """The first of ``names`` carried by the data the training step read, nearest first.
 
     Args:
         lineage: the model's upstream lineage.
-        step: its training step.
+        data: its training step and the artifacts upstream of it.
         names: property names, in order of preference (per artifact, first found).
 
     Returns:
         The values at the smallest distance where any artifact carries one of
         ``names``; ``NO_FACT`` when no artifact upstream does.
     """
-    graph = LineageGraph.from_events(lineage.events, nodes=[step])
-    hops = graph.distances(step, UPSTREAM)
-    by_distance: dict[int, list[NodeId]] = {}
-    for node, distance in hops.items():
-        if node.kind == ARTIFACT:
-            by_distance.setdefault(distance, []).append(node)
-    for distance in sorted(by_distance):
+    for level in data.levels:
         found = [
             (node, *hit)
-            for node in sorted(by_distance[distance], key=lambda n: n.id)
+            for node in level
             if (hit := _first_property(lineage.artifacts.get(node.id), names)) is not None
         ]
         if found:

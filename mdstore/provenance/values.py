@@ -9,6 +9,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from mdstore.wire import bookkeeping
+from mdstore.wire.values import DIGEST_CUSTOM_PROPERTIES as DIGEST_CUSTOM_PROPERTIES
+from mdstore.wire.values import DIGEST_PROPERTY as DIGEST_PROPERTY
+from mdstore.wire.values import digest as digest
+from mdstore.wire.values import text as text
 
 BOOKKEEPING_PREFIX: Final = bookkeeping.PREFIX
 """mdstore's own custom properties (deletion state, reason...): never parameters."""
@@ -16,11 +20,6 @@ BOOKKEEPING_PREFIX: Final = bookkeeping.PREFIX
 COLLISION_PREFIX: Final = "custom:"
 """Prefixes a custom property that has the name of one of the node's properties."""
 
-DIGEST_CUSTOM_PROPERTIES: Final = ("sha256", "digest")
-"""Custom properties holding an artifact's content digest, in order of preference
-(the client library records file digests as ``sha256``)."""
-DIGEST_PROPERTY: Final = "digest"
-"""The property holding a digest, read when no custom property has one."""
 _CUSTOM_DIGESTS: Final = frozenset(DIGEST_CUSTOM_PROPERTIES)
 RUN_MEASUREMENTS: Final = frozenset({"duration_seconds"})
 """Custom properties measuring the run itself (mdstore_client records its wall
@@ -55,33 +54,6 @@ def parameters(node: Any, *, skip_digests: bool = False) -> dict[str, Any]:
             continue
         merged[COLLISION_PREFIX + name if name in merged else name] = custom[name]
     return merged
-
-
-def digest(artifact: Any) -> str:
-    """An artifact's content digest, or "" when none is recorded.
-
-    The first non-empty text among the custom properties ``sha256`` and
-    ``digest``, then the property ``digest``.
-    """
-    custom = artifact.custom_properties
-    for name in DIGEST_CUSTOM_PROPERTIES:
-        if name in custom:
-            found = text(custom[name])
-            if found:
-                return found
-    if DIGEST_PROPERTY in artifact.properties:
-        return text(artifact.properties[DIGEST_PROPERTY])
-    return ""
-
-
-def text(value: Any) -> str:
-    """A string or int ``ml_metadata.Value`` as text; "" for anything else."""
-    which = value.WhichOneof("value")
-    if which == "string_value":
-        return str(value.string_value)
-    if which == "int_value":
-        return str(value.int_value)
-    return ""
 
 
 def same_value(value: Any, other: Any) -> bool:

@@ -16,6 +16,8 @@ DELETED_AT: Final = "mdstore.deleted_at"
 """When the node was deleted, milliseconds since the epoch."""
 DELETION_REASON: Final = "mdstore.deletion_reason"
 DELETED: Final = "DELETED"
+VERSION: Final = "mdstore.version"
+"""A registered model version's number on its artifact, e.g. ``"1.1.0"``."""
 
 
 def is_bookkeeping(name: str) -> bool:

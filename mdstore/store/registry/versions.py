@@ -70,6 +70,12 @@ def versions_of(conn: Transaction, model_id: int) -> list[VersionRow]:
     return [_row(row) for row in conn.execute(query)]
 
 
+def version_texts(conn: Transaction, model_id: int) -> dict[int, str]:
+    """A model's version numbers (``"1.2.0"``) by sequence: what alias changes,
+    deployments and notes, which store sequences, show."""
+    return {row.sequence: row.text for row in versions_of(conn, model_id)}
+
+
 def latest_versions(conn: Transaction, model_ids: Sequence[int]) -> dict[int, VersionRow]:
     """Each model's latest version (models without one are left out)."""
     if not model_ids:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from mdstore.errors import InternalError, NotFoundError
-from mdstore.provenance.values import digest
 from mdstore.service.v1.models.catalog import model_named, version_named
 from mdstore.service.v1.models.messages import PRINCIPAL, alias_message
 from mdstore.service.v1.requests import as_of
@@ -19,9 +18,10 @@ from mdstore.store.db import clock
 from mdstore.store.records.kinds import ARTIFACT
 from mdstore.store.records.nodes import nodes_by_id
 from mdstore.store.registry.aliases import add_change, alias_target, changes_of
-from mdstore.store.registry.versions import VersionRow, find_version, versions_of
+from mdstore.store.registry.versions import VersionRow, find_version, version_texts, versions_of
 from mdstore.versioning.names import ModelUri, check_alias, parse_uri
 from mdstore.wire import v1
+from mdstore.wire.values import digest
 
 
 def set_alias(conn: Transaction, request: Any) -> Any:
@@ -32,7 +32,7 @@ def set_alias(conn: Transaction, request: Any) -> Any:
     """
     alias = check_alias(request.alias)
     model = model_named(conn, request.name, lock=True)
-    texts = _texts(conn, model.id)
+    texts = version_texts(conn, model.id)
     current = alias_target(conn, model.id, alias)
     if request.version:
         target: int | None = version_named(conn, model, request.version).sequence
@@ -51,7 +51,7 @@ def get_alias_history(conn: Transaction, request: Any) -> Any:
     """GetAliasHistory: every change of the model's aliases (or one alias's), oldest first."""
     alias = check_alias(request.alias) if request.alias else ""
     model = model_named(conn, request.name)
-    texts = _texts(conn, model.id)
+    texts = version_texts(conn, model.id)
     changes = [alias_message(model.name, row, texts) for row in changes_of(conn, model.id, alias)]
     return v1.GetAliasHistoryResponse(changes=changes)
 
@@ -95,7 +95,3 @@ def _resolved(conn: Transaction, model: Any, uri: ModelUri, when: int | None) ->
     if not registered:
         raise NotFoundError(f"model {model.name!r} had no version{at}")
     return registered[-1]
-
-
-def _texts(conn: Transaction, model_id: int) -> dict[int, str]:
-    return {row.sequence: row.text for row in versions_of(conn, model_id)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from mdstore.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
@@ -23,7 +24,7 @@ from mdstore.store.registry.deployments import (
     stop,
 )
 from mdstore.store.registry.models import model_by_id
-from mdstore.store.registry.versions import versions_of
+from mdstore.store.registry.versions import version_texts
 from mdstore.versioning.deployments import (
     PATTERNS,
     Running,
@@ -44,11 +45,12 @@ def deploy(conn: Transaction, request: Any) -> Any:
     environment = check_environment(request.environment)
     model = model_named(conn, request.name, lock=True)
     version = version_named(conn, model, request.version)
-    texts = {row.sequence: row.text for row in versions_of(conn, model.id)}
+    texts = version_texts(conn, model.id)
     now = clock.now_ms()
     serving = running(conn, model.id, environment)
     ended = ended_by(pattern, version.text, [Running(d.id, texts[d.version]) for d in serving])
     stop(conn, ended, now)
+    stopped = [replace(d, stopped_at=now) for d in serving if d.id in ended]
     new = add_deployment(
         conn,
         DeploymentRow(
@@ -64,10 +66,9 @@ def deploy(conn: Transaction, request: Any) -> Any:
             reason=request.reason,
         ),
     )
-    stopped = [find_deployment(conn, deployment_id) for deployment_id in ended]
     return v1.DeployResponse(
         deployment=deployment_message(model.name, new, version.text),
-        stopped=[deployment_message(model.name, d, texts[d.version]) for d in stopped if d],
+        stopped=[deployment_message(model.name, d, texts[d.version]) for d in stopped],
     )
 
 
@@ -82,12 +83,11 @@ def stop_deployment(conn: Transaction, request: Any) -> Any:
         raise FailedPreconditionError(
             f"deployment {found.id} already stopped at {found.stopped_at}"
         )
-    stop(conn, [found.id], clock.now_ms())
-    stopped = find_deployment(conn, found.id)
-    assert stopped is not None
+    now = clock.now_ms()
+    stop(conn, [found.id], now)
     name, texts = _model_of(conn, found.model_id)
     return v1.StopDeploymentResponse(
-        deployment=deployment_message(name, stopped, texts[found.version])
+        deployment=deployment_message(name, replace(found, stopped_at=now), texts[found.version])
     )
 
 
@@ -101,7 +101,7 @@ def get_deployments(conn: Transaction, request: Any) -> Any:
             raise InvalidArgumentError("serving_at_millis cannot be negative")
         serving_at = int(request.serving_at_millis)
     found = deployments(conn, model_id, environment, serving_at)
-    models = {row.model_id: _model_of(conn, row.model_id) for row in found}
+    models = {model_id: _model_of(conn, model_id) for model_id in {d.model_id for d in found}}
     return v1.GetDeploymentsResponse(
         deployments=[
             deployment_message(models[d.model_id][0], d, models[d.model_id][1][d.version])
@@ -112,5 +112,4 @@ def get_deployments(conn: Transaction, request: Any) -> Any:
 
 def _model_of(conn: Transaction, model_id: int) -> tuple[str, dict[int, str]]:
     """A model's name and its version texts by sequence."""
-    name = model_by_id(conn, model_id).name
-    return name, {row.sequence: row.text for row in versions_of(conn, model_id)}
+    return model_by_id(conn, model_id).name, version_texts(conn, model_id)

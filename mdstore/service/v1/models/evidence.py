@@ -8,7 +8,7 @@ from typing import Any
 
 from mdstore.errors import FailedPreconditionError
 from mdstore.provenance.diff import Subgraph
-from mdstore.provenance.training import Fact, data_fact, training_step
+from mdstore.provenance.training import Fact, data_fact, training_data
 from mdstore.service.v1.diff import upstream
 from mdstore.store import Transaction
 from mdstore.store.records.events import events_of
@@ -37,8 +37,8 @@ def gather(conn: Transaction, artifact_id: int, policy: Policy, *, need_metric: 
             its metric is not a number, or it has none and ``need_metric``.
     """
     lineage = upstream(conn, artifact_id, None)
-    step = training_step(lineage)
-    if step is None:
+    data = training_data(lineage)
+    if data is None:
         raise FailedPreconditionError(
             f"artifact {artifact_id} has no training lineage: no execution recorded it as"
             " an output, so there is no training step or training data to compare"
@@ -51,8 +51,8 @@ def gather(conn: Transaction, artifact_id: int, policy: Policy, *, need_metric: 
             " that took it as input (an evaluation) holds it"
         )
     evidence = Evidence(
-        schema=_fact(data_fact(lineage, step, policy.schema_properties)),
-        target=_fact(data_fact(lineage, step, policy.target_properties)),
+        schema=_fact(data_fact(lineage, data, policy.schema_properties)),
+        target=_fact(data_fact(lineage, data, policy.target_properties)),
         metric=metric,
     )
     return Gathered(lineage, evidence)

@@ -10,7 +10,7 @@ from mdstore.service.v1.models.messages import PRINCIPAL, annotation_message
 from mdstore.store import Transaction
 from mdstore.store.db import clock
 from mdstore.store.registry.annotations import AnnotationRow, add_annotation, annotations_of
-from mdstore.store.registry.versions import versions_of
+from mdstore.store.registry.versions import version_texts
 from mdstore.wire import v1
 
 MAX_TEXT: Final = 65_536
@@ -42,7 +42,7 @@ def get_annotations(conn: Transaction, request: Any) -> Any:
     """GetAnnotations: a model's notes (one version's when given), oldest first."""
     model = model_named(conn, request.name)
     sequence = version_named(conn, model, request.version).sequence if request.version else None
-    texts = {row.sequence: row.text for row in versions_of(conn, model.id)}
+    texts = version_texts(conn, model.id)
     return v1.GetAnnotationsResponse(
         annotations=[
             annotation_message(model.name, row, texts[row.version])

@@ -8,7 +8,7 @@ under the policy in force now; the rules (``mdstore.versioning.rules``) decide.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from mdstore.errors import AlreadyExistsError, FailedPreconditionError, InvalidArgumentError
 from mdstore.provenance.diff import diff
@@ -27,7 +27,6 @@ from mdstore.store.db import clock
 from mdstore.store.records.kinds import ARTIFACT
 from mdstore.store.records.links import attribute
 from mdstore.store.records.node_writes import put_nodes
-from mdstore.store.records.nodes import nodes_by_id
 from mdstore.store.registry.models import policies_of
 from mdstore.store.registry.versions import (
     VersionRow,
@@ -40,9 +39,6 @@ from mdstore.versioning.changes import describe
 from mdstore.versioning.rules import OVERRIDE, Decision, Reason, decide, forced
 from mdstore.versioning.semver import BUMPS, FIRST, INITIAL, PIPELINE, Version
 from mdstore.wire import bookkeeping, v1
-
-VERSION_PROPERTY: Final = bookkeeping.PREFIX + "version"
-"""The custom property carrying a version's number on its artifact."""
 
 
 def register_model_version(conn: Transaction, request: Any) -> Any:
@@ -84,7 +80,7 @@ def register_model_version(conn: Transaction, request: Any) -> Any:
         principal=PRINCIPAL,
     )
     add_version(conn, row)
-    _mark_artifact(conn, model.context_id, request.artifact_id, row.text)
+    _mark_artifact(conn, model.context_id, current.lineage.artifacts[request.artifact_id], row.text)
     previous_text = latest.text if latest else ""
     return v1.RegisterModelVersionResponse(version=version_message(model.name, row, previous_text))
 
@@ -132,13 +128,12 @@ def _next(latest: VersionRow | None, bump: str) -> tuple[int, int, int]:
     return version.major, version.minor, version.pipeline
 
 
-def _mark_artifact(conn: Transaction, context_id: int, artifact_id: int, version: str) -> None:
+def _mark_artifact(conn: Transaction, context_id: int, artifact: Any, version: str) -> None:
     """What MLMD clients see: the artifact in the model's context, with its version."""
-    attribute(conn, [(context_id, artifact_id)])
-    stored = nodes_by_id(conn, ARTIFACT, [artifact_id])[0]
-    change = ARTIFACT.message(id=artifact_id, type_id=stored.type_id)
-    change.custom_properties[VERSION_PROPERTY].string_value = version
-    put_nodes(conn, ARTIFACT, [change], [f"custom_properties.{VERSION_PROPERTY}"])
+    attribute(conn, [(context_id, artifact.id)])
+    change = ARTIFACT.message(id=artifact.id, type_id=artifact.type_id)
+    change.custom_properties[bookkeeping.VERSION].string_value = version
+    put_nodes(conn, ARTIFACT, [change], [f"custom_properties.{bookkeeping.VERSION}"])
 
 
 def list_model_versions(conn: Transaction, request: Any) -> Any:
