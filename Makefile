@@ -36,6 +36,7 @@ proto: $(PROTO_VENV)/.installed
 	  --descriptor_set_out=mdstore/proto/descriptor_set.binpb \
 	  proto/ml_metadata/proto/metadata_store.proto \
 	  proto/ml_metadata/proto/metadata_store_service.proto \
+	  proto/mdstore/v1/audit.proto \
 	  proto/mdstore/v1/lineage.proto \
 	  proto/mdstore/v1/models.proto \
 	  proto/mdstore/v1/mdstore.proto

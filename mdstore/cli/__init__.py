@@ -1,7 +1,8 @@
 """The ``mdstore`` command line: ``serve``, ``db upgrade | current``, and the
 provenance commands ``lineage trace | impact | path | diff``, ``delete`` and ``gc``
-(``cli/lineage.py``), the model registry's ``models ...`` (``cli/models.py``) and
-``export`` (``cli/export.py``).
+(``cli/lineage.py``), the model registry's ``models ...`` (``cli/models.py``),
+``export``, ``verify-bundle`` and ``keys generate`` (``cli/export.py``), and
+``audit verify | log`` (``cli/audit.py``).
 
 A composition root: it parses arguments and calls functions. Errors that reach
 users (``MdstoreError``) are printed as one line and exit with status 1.
@@ -15,7 +16,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from mdstore.cli import export, lineage, models
+from mdstore.cli import audit, export, lineage, models
 from mdstore.errors import MdstoreError
 from mdstore.store.db.engine import create_db_engine, mask_url
 from mdstore.store.db.migrate import current_revision, head_revision, upgrade
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     lineage.add_commands(commands, DEFAULT_DB)
     models.add_commands(commands, DEFAULT_DB)
     export.add_commands(commands, DEFAULT_DB)
+    audit.add_commands(commands, DEFAULT_DB)
     return parser
 
 

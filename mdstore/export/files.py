@@ -15,7 +15,7 @@ from mdstore.wire import v1
 from mdstore.wire.pages import Caller, all_pages
 
 FORMATS: Final = (*picture.FORMATS, "graphml", *prov_document.FORMATS, "openlineage", "cyclonedx")
-LATER: Final = ("bundle",)  # issue 14's other format
+BUNDLE: Final = "bundle"  # written by export.bundle, with more than the lineage
 DIRECTIONS: Final = ("upstream", "downstream", "both")
 _ARTIFACT: Final = v1.NodeKind.values_by_name["ARTIFACT"].number
 
@@ -53,6 +53,4 @@ def write(lineage: Lineage, fmt: str) -> bytes:
         return openlineage_events.render(lineage)
     if fmt == "cyclonedx":
         return cyclonedx_bom.render(lineage)
-    raise UnimplementedError(
-        f"--format {fmt} is not implemented yet; use one of {', '.join(FORMATS)}"
-    )
+    raise UnimplementedError(f"--format {fmt} is not one of {', '.join(FORMATS)}")

@@ -14,7 +14,7 @@ from typing import Any
 
 from mdstore.errors import UnimplementedError
 from mdstore.service.mlmd import contexts, events, lineage, nodes, put_execution, types
-from mdstore.service.v1 import deletion, diff, paths, server_info, trace
+from mdstore.service.v1 import audit, deletion, diff, paths, server_info, trace
 from mdstore.service.v1.models import aliases, catalog, deployments, notes, register
 from mdstore.store import Transaction
 from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE
@@ -28,6 +28,7 @@ class Handler:
 
     function: HandlerFunction
     read_only: bool
+    audited: bool = False
 
 
 def reads(function: HandlerFunction) -> Handler:
@@ -36,7 +37,13 @@ def reads(function: HandlerFunction) -> Handler:
 
 
 def writes(function: HandlerFunction) -> Handler:
-    """A handler that writes."""
+    """A handler that writes: each call appends an audit entry."""
+    return Handler(function, read_only=False, audited=True)
+
+
+def snapshot_reads(function: HandlerFunction) -> Handler:
+    """A handler that only reads, in a transaction it may make repeatable-read
+    (read-only handlers on PostgreSQL run without one)."""
     return Handler(function, read_only=False)
 
 
@@ -119,6 +126,8 @@ V1_METHODS: dict[str, Handler] = {
     "GetDeployments": reads(deployments.get_deployments),
     "Annotate": writes(notes.annotate),
     "GetAnnotations": reads(notes.get_annotations),
+    "VerifyAuditLog": snapshot_reads(audit.verify_audit_log),
+    "GetAuditEntries": reads(audit.get_audit_entries),
 }
 
 HANDLERS: dict[str, Handler] = {
@@ -132,13 +141,20 @@ if len(_BY_METHOD) != len(MLMD_METHODS) + len(V1_METHODS):
     raise RuntimeError("a method name is served by both services; bare names would be ambiguous")
 
 
-def resolve(method: str) -> Handler:
-    """The handler of ``"<service>/<method>"`` or of a bare method name.
+_FULL_NAMES: dict[str, str] = {
+    **{name: f"{MLMD_SERVICE}/{name}" for name in MLMD_METHODS},
+    **{name: f"{MDSTORE_SERVICE}/{name}" for name in V1_METHODS},
+    **{full: full for full in HANDLERS},
+}
+
+
+def resolve(method: str) -> tuple[str, Handler]:
+    """The full name (``"<service>/<method>"``) and handler of a full or bare method name.
 
     Raises:
         UnimplementedError: no such method is served.
     """
-    handler = HANDLERS.get(method) or _BY_METHOD.get(method)
-    if handler is None:
+    name = _FULL_NAMES.get(method)
+    if name is None:
         raise UnimplementedError(f"{method} is not implemented")
-    return handler
+    return name, HANDLERS[name]

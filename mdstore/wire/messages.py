@@ -34,6 +34,7 @@ _MLMD_FILES = (
     "ml_metadata/proto/metadata_store_service.proto",
 )
 _MDSTORE_FILES = (
+    "mdstore/v1/audit.proto",
     "mdstore/v1/lineage.proto",
     "mdstore/v1/models.proto",
     "mdstore/v1/mdstore.proto",

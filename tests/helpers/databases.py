@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, func, select, text
+from sqlalchemy import Engine, create_engine, delete, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from mdstore.service.dispatch import Service
 from mdstore.store.db import schema
+from mdstore.store.db.audit_schema import GENESIS_HASH, HEAD_ID
 from mdstore.store.db.engine import create_db_engine
 from mdstore.store.db.migrate import upgrade
 
@@ -135,10 +136,12 @@ ALL_TABLES = [table.name for table in schema.metadata.sorted_tables]
 
 
 def delete_all_rows(engine: Engine) -> None:
-    """Empties every mdstore table, children first (the schema version stays)."""
+    """Empties every mdstore table, children first (the schema version stays), and
+    points the audit log's head back at its start, as a new database has it."""
     with engine.begin() as conn:
         for table in reversed(schema.metadata.sorted_tables):
             conn.execute(delete(table))
+        conn.execute(insert(schema.audit_head_table).values(id=HEAD_ID, seq=0, hash=GENESIS_HASH))
 
 
 def count_rows(engine: Engine, table_name: str) -> int:

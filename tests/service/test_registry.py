@@ -74,8 +74,8 @@ def test_reads_run_read_only_and_writes_do_not(method: str) -> None:
 
 @pytest.mark.parametrize("method", sorted(HANDLERS), ids=lambda m: m.rsplit("/", 1)[-1])
 def test_resolve_takes_the_full_and_the_bare_name(method: str) -> None:
-    assert resolve(method) is HANDLERS[method]
-    assert resolve(method.rsplit("/", 1)[-1]) is HANDLERS[method]
+    assert resolve(method) == (method, HANDLERS[method])
+    assert resolve(method.rsplit("/", 1)[-1]) == (method, HANDLERS[method])
 
 
 @pytest.mark.parametrize(

@@ -343,3 +343,9 @@ model_version_table: Table = _registry.model_version_table
 alias_change_table: Table = _registry.alias_change_table
 deployment_table: Table = _registry.deployment_table
 annotation_table: Table = _registry.annotation_table
+
+# The audit log's tables, likewise.
+from mdstore.store.db import audit_schema as _audit  # noqa: E402
+
+audit_entry_table: Table = _audit.audit_entry_table
+audit_head_table: Table = _audit.audit_head_table

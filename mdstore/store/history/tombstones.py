@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from mdstore.errors import NotFoundError
+from mdstore.store.audit.journal import touched
 from mdstore.store.db import clock, schema
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.driver import batches, fetch
@@ -102,6 +103,8 @@ def delete_nodes(
             for i in fresh
         ]
         conn.execute(insert(TOMBSTONE), [{**row, "reason": reason} for row in rows])
+        nodes = [f"{kind.label}:{i}" for i in fresh]
+        touched(conn, TOMBSTONE.name, [(kind.code, i) for i in fresh], nodes)
     if purge:
         everything = tombstones_of(conn, kind, ids)
         purge_nodes(conn, kind, [i for i in set(ids) if not everything[i].purged_at_millis])
@@ -146,6 +149,7 @@ def purge_nodes(conn: Transaction, kind: NodeKind, ids: Iterable[int]) -> None:
             .where(t.c.kind == kind.code, t.c.node_id.in_(batch), t.c.purged_at.is_(None))
             .values(purged_at=clock.now_ms())
         )
+    touched(conn, t.name, [(kind.code, i) for i in wanted], [f"{kind.label}:{i}" for i in wanted])
 
 
 def strip_payload(node: Any) -> Any:

@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from mdstore.store.audit.journal import touched, wrote_rows
 from mdstore.store.db import schema
 from mdstore.store.db.transactions import Transaction
-from mdstore.store.driver import batches, execute_many, fetch, fetch_chunked, insert_sql
+from mdstore.store.driver import batches, execute_many, fetch, fetch_chunked, insert_ids
 from mdstore.store.records.blobs import parse_nodes
 from mdstore.store.records.kinds import NodeKind
 from mdstore.store.records.nodes import node_rows
 
 H = schema.node_history_table
-_INSERT = insert_sql(H.name, ("kind", "node_id", "valid_from", "valid_to", "proto"))
+_COLUMNS = ("kind", "node_id", "valid_from", "valid_to", "proto")
 
 
 def blob_without_id(node: Any) -> bytes:
@@ -36,7 +37,9 @@ def keep_versions(conn: Transaction, kind: NodeKind, replaced: Sequence[Any], no
         (kind.code, node.id, node.last_update_time_since_epoch, now, blob_without_id(node))
         for node in replaced
     ]
-    execute_many(conn, _INSERT, rows)
+    ids = insert_ids(conn, H.name, _COLUMNS, rows)
+    nodes = {f"{kind.label}:{node.id}" for node in replaced}
+    wrote_rows(conn, H.name, [(i, *row) for i, row in zip(ids, rows, strict=True)], nodes)
 
 
 # A node's version at a time: the current row when it was last updated by then,
@@ -91,3 +94,4 @@ def rewrite_versions(conn: Transaction, blobs: Sequence[tuple[int, bytes]]) -> N
     """Replaces the blobs of history rows ``(row id, new blob)``."""
     rows = [(blob, row_id) for row_id, blob in blobs]
     execute_many(conn, f"UPDATE {H.name} SET proto = {{}} WHERE id = {{}}", rows)
+    touched(conn, H.name, [(row_id,) for row_id, _ in blobs])

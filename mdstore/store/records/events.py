@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, tuple_
 
 from mdstore.errors import AlreadyExistsError
+from mdstore.store.audit.journal import wrote_events
 from mdstore.store.db import clock, schema
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.driver import (
@@ -57,16 +58,17 @@ def put_events(
         _reject_stored_events(conn, keys)
     now = clock.now_ms()
     rows = [_event_row(event, now) for event in events]
-    event_ids = insert_ids(conn, "event", _EVENT_COLUMNS, rows)
+    event_ids = insert_ids(conn, "event", EVENT_COLUMNS, rows)
+    wrote_events(conn, event_ids, rows)
     steps = [
-        _step_row(event_id, i, s)
+        step
         for event_id, event in zip(event_ids, events, strict=True)
-        for i, s in enumerate(event.path.steps)
+        for step in step_rows(event_id, event)
     ]
     execute_many(conn, _INSERT_STEP, steps)  # one executemany for every path
 
 
-_EVENT_COLUMNS = (
+EVENT_COLUMNS = (
     "artifact_id",
     "execution_id",
     "type",
@@ -80,7 +82,7 @@ _INSERT_STEP = insert_sql(
 
 
 def _event_row(event: Any, now: int) -> tuple[Any, ...]:
-    """The event's values for _EVENT_COLUMNS."""
+    """The event's values for EVENT_COLUMNS."""
     milliseconds = (
         event.milliseconds_since_epoch if event.HasField("milliseconds_since_epoch") else now
     )
@@ -101,6 +103,11 @@ def _reject_stored_events(conn: Transaction, keys: list[tuple[int, int, int]]) -
         ).first()
         if taken is not None:
             raise AlreadyExistsError("an event with the same artifact, execution and type exists")
+
+
+def step_rows(event_id: int, event: Any) -> list[tuple[Any, ...]]:
+    """The event_path rows of an event's path."""
+    return [_step_row(event_id, i, s) for i, s in enumerate(event.path.steps)]
 
 
 def _step_row(event_id: int, position: int, step: Any) -> tuple[Any, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from mdstore.store.audit.journal import wrote_rows
 from mdstore.store.db import clock, schema
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.driver import batches, execute_many, fetch, fetch_pairs, insert_sql
@@ -52,6 +53,9 @@ def _link(
     now = clock.now_ms()
     new = [(c, n, now) for c, n in wanted if (c, n) not in existing]
     execute_many(conn, insert_sql(table.name, (*columns, "recorded_at")), new)
+    kind = node_column.removesuffix("_id")
+    touched_nodes = {f"{k}:{i}" for c, n, _ in new for k, i in (("context", c), (kind, n))}
+    wrote_rows(conn, table.name, new, touched_nodes)
 
 
 # Driver-level SQL: a node's links, all or as of a time (recorded by then).

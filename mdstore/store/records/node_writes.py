@@ -21,6 +21,7 @@ from mdstore.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
+from mdstore.store.audit.journal import wrote_nodes
 from mdstore.store.db import clock
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.driver import (
@@ -206,12 +207,12 @@ def _differs(new: Any, old: Any) -> bool:
     )
 
 
-def _node_columns(kind: NodeKind) -> tuple[str, ...]:
+def node_columns(kind: NodeKind) -> tuple[str, ...]:
     return ("type_id", "name", "external_id", *kind.fields)
 
 
-def _columns(kind: NodeKind, node: Any) -> tuple[Any, ...]:
-    """The node's values for ``_node_columns(kind)``."""
+def column_values(kind: NodeKind, node: Any) -> tuple[Any, ...]:
+    """The node's values for ``node_columns(kind)``."""
     return (
         node.type_id,
         *(
@@ -231,10 +232,11 @@ def _insert(
     if not nodes:
         return []
     rows = [
-        (*_columns(kind, n), now, now, node_blob(kind, n, type_names[n.type_id], now, now))
+        (*column_values(kind, n), now, now, node_blob(kind, n, type_names[n.type_id], now, now))
         for n in nodes
     ]
-    ids = insert_ids(conn, kind.table.name, (*_node_columns(kind), *_STAMPS), rows)
+    ids = insert_ids(conn, kind.table.name, (*node_columns(kind), *_STAMPS), rows)
+    wrote_nodes(conn, kind.label, ids, [row[-1] for row in rows])
     props = [
         p for node_id, n in zip(ids, nodes, strict=True) for p in property_rows(kind, node_id, n)
     ]
@@ -253,15 +255,16 @@ def _update(
         return
     rows = [
         (
-            *_columns(kind, n),
+            *column_values(kind, n),
             now,
             node_blob(kind, n, type_names[n.type_id], n.create_time_since_epoch, now),
             n.id,
         )
         for n in nodes
     ]
-    sets = ", ".join(f"{c} = {{}}" for c in (*_node_columns(kind), *_STAMPS[1:]))
+    sets = ", ".join(f"{c} = {{}}" for c in (*node_columns(kind), *_STAMPS[1:]))
     execute_many(conn, f"UPDATE {kind.table.name} SET {sets} WHERE id = {{}}", rows)
+    wrote_nodes(conn, kind.label, [row[-1] for row in rows], [row[-2] for row in rows])
     for chunk in batches([n.id for n in nodes]):
         execute(conn, f"DELETE FROM {kind.properties.name} WHERE {kind.label}_id IN ({{}})", chunk)
     _insert_properties(conn, kind, [p for n in nodes for p in property_rows(kind, n.id, n)])

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from mdstore.errors import AlreadyExistsError, InvalidArgumentError
+from mdstore.store.audit.journal import wrote_rows
 from mdstore.store.db import schema
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.driver import batches
@@ -51,6 +52,8 @@ def add_parent_contexts(conn: Transaction, links: Sequence[Any]) -> None:
         conn.execute(
             insert(PARENT).values(context_id=link.child_id, parent_context_id=link.parent_id)
         )
+        pair = (link.child_id, link.parent_id)
+        wrote_rows(conn, PARENT.name, [pair], [f"context:{i}" for i in pair])
 
 
 def _is_stored(conn: Transaction, child_id: int, parent_id: int) -> bool:

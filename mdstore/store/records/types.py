@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, insert, select, true, update
 
 from mdstore.errors import AlreadyExistsError
+from mdstore.store.audit.journal import touched
 from mdstore.store.db import schema
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.driver import fetch, fetch_chunked
@@ -216,6 +217,7 @@ def _insert_type(conn: Transaction, kind: TypeKind, msg: Any) -> int:
     assert key is not None  # None only for multi-row inserts
     type_id = int(key[0])
     _insert_properties(conn, type_id, dict(msg.properties))
+    touched(conn, T.name, [(type_id,)])
     return type_id
 
 
@@ -227,6 +229,7 @@ def _update_type(
     if cols:
         conn.execute(update(T).where(T.c.id == stored.id).values(cols))
     _insert_properties(conn, stored.id, added)
+    touched(conn, T.name, [(stored.id,)])
 
 
 def _insert_properties(conn: Transaction, type_id: int, properties: dict[str, int]) -> None:

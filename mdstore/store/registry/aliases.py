@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
 
+from mdstore.store.audit.journal import touched
 from mdstore.store.db import schema
 from mdstore.store.db.transactions import Transaction
 
@@ -51,6 +52,7 @@ def add_change(
         reason=reason,
     )
     conn.execute(insert(CHANGE).values(**change.__dict__))
+    touched(conn, CHANGE.name, [(model_id, change.sequence)])
     return change
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 
+from mdstore.store.audit.journal import touched
 from mdstore.store.db import schema
 from mdstore.store.db.transactions import Transaction
 
@@ -29,7 +30,10 @@ _COLUMNS = tuple(AnnotationRow.__dataclass_fields__)
 
 def add_annotation(conn: Transaction, row: AnnotationRow) -> None:
     """Appends a note."""
-    conn.execute(insert(ANNOTATION).values(**{c: getattr(row, c) for c in _COLUMNS}))
+    values = {c: getattr(row, c) for c in _COLUMNS}
+    key = conn.execute(insert(ANNOTATION).values(**values)).inserted_primary_key
+    assert key is not None
+    touched(conn, ANNOTATION.name, [(int(key[0]),)])
 
 
 def annotations_of(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, insert, or_, select, update
 
+from mdstore.store.audit.journal import touched
 from mdstore.store.db import schema
 from mdstore.store.db.transactions import Transaction
 
@@ -39,6 +40,7 @@ def add_deployment(conn: Transaction, row: DeploymentRow) -> DeploymentRow:
     values = {column: getattr(row, column) for column in _COLUMNS if column != "id"}
     key = conn.execute(insert(DEPLOYMENT).values(**values)).inserted_primary_key
     assert key is not None
+    touched(conn, DEPLOYMENT.name, [(int(key[0]),)])
     return DeploymentRow(**{**values, "id": int(key[0])})
 
 
@@ -50,6 +52,7 @@ def stop(conn: Transaction, ids: Sequence[int], now: int) -> None:
             .where(DEPLOYMENT.c.id.in_(list(ids)), DEPLOYMENT.c.stopped_at.is_(None))
             .values(stopped_at=now)
         )
+        touched(conn, DEPLOYMENT.name, [(i,) for i in ids])
 
 
 def find_deployment(

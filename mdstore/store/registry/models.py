@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from mdstore.errors import NotFoundError
+from mdstore.store.audit.journal import touched
 from mdstore.store.db import schema
 from mdstore.store.db.transactions import Transaction
 
@@ -45,6 +46,7 @@ def create_model(
     }
     key = conn.execute(insert(MODEL).values(**row)).inserted_primary_key
     assert key is not None
+    touched(conn, MODEL.name, [(int(key[0]),)], [f"context:{context_id}"])
     return int(key[0])
 
 
@@ -92,6 +94,7 @@ def add_policy(conn: Transaction, model_id: int, policy: PolicyRow) -> None:
         "reason": policy.reason,
     }
     conn.execute(insert(POLICY).values(**row))
+    touched(conn, POLICY.name, [(model_id, row["sequence"])])
 
 
 def policies_of(conn: Transaction, model_ids: Sequence[int]) -> dict[int, list[PolicyRow]]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from mdstore.store.audit.journal import touched
 from mdstore.store.db import schema
 from mdstore.store.db.transactions import Transaction
 
@@ -62,6 +63,8 @@ def add_version(conn: Transaction, version: VersionRow) -> None:
         "principal": version.principal,
     }
     conn.execute(insert(VERSION).values(**row))
+    keys = [(version.model_id, version.sequence)]
+    touched(conn, VERSION.name, keys, [f"artifact:{version.artifact_id}"])
 
 
 def versions_of(conn: Transaction, model_id: int) -> list[VersionRow]:

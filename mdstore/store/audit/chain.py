@@ -1,0 +1,137 @@
+"""Appending to the audit chain, and reading entries back.
+
+An entry is appended at the end of its request's transaction: the head row is
+locked (``SELECT ... FOR UPDATE`` on MySQL and PostgreSQL; SQLite has one writer
+at a time anyway), the entry takes the next number and the head's hash as its
+previous hash, and the head moves to it. The lock is held from there to the
+commit only, so concurrent writers overlap in everything but that last step,
+and the entries of several servers on one database form one chain, without
+forks or gaps. A request that rolls back leaves no entry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from mdstore.errors import FailedPreconditionError
+from mdstore.store.audit.digests import canonical_json, entry_hash
+from mdstore.store.audit.journal import Journal
+from mdstore.store.audit.rows import SPECS, spec_digests
+from mdstore.store.db import clock, schema
+from mdstore.store.db.audit_schema import HEAD_ID
+from mdstore.store.db.transactions import Transaction
+from mdstore.store.driver import execute_many, fetch
+
+ENTRY = schema.audit_entry_table
+HEAD = schema.audit_head_table
+ENTRY_COLUMNS = tuple(c.name for c in ENTRY.columns)
+
+_INSERT = (
+    f"INSERT INTO {ENTRY.name} ({', '.join(ENTRY_COLUMNS)}) VALUES "
+    f"({', '.join(['{}'] * len(ENTRY_COLUMNS))})"
+)
+_MOVE_HEAD = f"UPDATE {HEAD.name} SET seq = {{}}, hash = {{}} WHERE id = {HEAD_ID}"
+_HEAD = f"SELECT seq, hash FROM {HEAD.name} WHERE id = {HEAD_ID}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One audit entry, as stored."""
+
+    seq: int
+    recorded_at: int
+    principal: str
+    method: str
+    request_digest: str
+    affected: str  # canonical JSON: {"nodes": [...], "rows": {key: digest}}
+    prev_hash: str
+    hash: str
+
+    def expected_hash(self) -> str:
+        """The hash the entry's fields and previous hash give."""
+        return entry_hash(
+            self.seq,
+            self.recorded_at,
+            self.principal,
+            self.method,
+            self.request_digest,
+            self.affected,
+            self.prev_hash,
+        )
+
+    def affected_rows(self) -> dict[str, str]:
+        """Key -> digest of every row the write left."""
+        rows: dict[str, str] = json.loads(self.affected).get("rows", {})
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as a JSON object (``affected`` parsed)."""
+        out = {c: getattr(self, c) for c in ENTRY_COLUMNS}
+        out["affected"] = json.loads(self.affected)
+        return out
+
+
+def append(
+    conn: Transaction, journal: Journal, *, method: str, request_digest: str, principal: str
+) -> Entry:
+    """Appends the entry of the request whose writes ``journal`` collected.
+
+    Raises:
+        FailedPreconditionError: the head row is gone (someone removed it in SQL).
+    """
+    rows = dict(journal.rows)
+    for table, keys in journal.reread.items():
+        rows.update(spec_digests(conn, SPECS[table], sorted(keys)))
+    affected = canonical_json({"nodes": sorted(journal.nodes), "rows": rows})
+    lock = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
+    head = fetch(conn, _HEAD + lock)
+    if not head:
+        raise FailedPreconditionError(
+            "the audit log's head row is missing, so no write can be recorded; "
+            "run `mdstore audit verify` and restore the database from a backup"
+        )
+    seq, prev_hash = int(head[0][0]) + 1, head[0][1]
+    now = clock.now_ms()
+    fields = (seq, now, principal, method, request_digest, affected, prev_hash)
+    entry = Entry(*fields, hash=entry_hash(*fields))
+    execute_many(conn, _INSERT, [[getattr(entry, c) for c in ENTRY_COLUMNS]])
+    execute_many(conn, _MOVE_HEAD, [[entry.seq, entry.hash]])
+    return entry
+
+
+def head(conn: Transaction) -> tuple[int, str] | None:
+    """``(seq, hash)`` the head row names, or None when it is missing."""
+    row = fetch(conn, _HEAD)
+    return (int(row[0][0]), row[0][1]) if row else None
+
+
+def entries(conn: Transaction, *, after: int = 0, batch: int = 1000) -> Iterator[Entry]:
+    """Every entry from seq ``after`` + 1 on, in order, read a batch at a time."""
+    columns = [ENTRY.c[c] for c in ENTRY_COLUMNS]
+    while True:
+        query = select(*columns).where(ENTRY.c.seq > after).order_by(ENTRY.c.seq).limit(batch)
+        found = [Entry(*row) for row in conn.execute(query)]
+        yield from found
+        if len(found) < batch:
+            return
+        after = found[-1].seq
+
+
+def entries_touching(conn: Transaction, node_keys: list[str]) -> list[Entry]:
+    """The entries whose writes touched any of these nodes (``artifact:12``), in order.
+
+    The text match narrows the scan in SQL; the parsed entry decides.
+    """
+    columns = [ENTRY.c[c] for c in ENTRY_COLUMNS]
+    wanted = set(node_keys)
+    found: list[Entry] = []
+    for key in sorted(wanted):
+        query = select(*columns).where(ENTRY.c.affected.contains(f'"{key}"'))
+        found.extend(Entry(*row) for row in conn.execute(query))
+    unique = {e.seq: e for e in found if wanted & set(json.loads(e.affected)["nodes"])}
+    return [unique[s] for s in sorted(unique)]
