@@ -118,7 +118,7 @@ def test_direction_and_as_of(
         (("models:/churn/1.0.0", "--artifact", "1", "--format", "svg"), "or --artifact"),
         (("models:/churn/7.0.0", "--format", "svg"), "has no version 7.0.0"),
         (("models:/churn", "--format", "svg"), "malformed model URI"),
-        (("--artifact", "1", "--format", "bundle"), "--format bundle is not implemented yet"),
+        (("--artifact", "1", "--format", "bundle", "--sign-key", "no.key"), "cannot read no.key"),
     ],
 )  # fmt: skip
 def test_errors(

@@ -1,5 +1,8 @@
 """Two stateless ``mdstore serve`` replicas on one MariaDB / PostgreSQL, 16 writers.
 
+The audit log must come out as one chain: an entry per acknowledged write,
+numbered without gap or fork, and ``mdstore audit verify`` passing.
+
 Every client thread registers the same types and the same contexts (the race every
 pipeline run starts with) and then publishes its own executions with an input and
 an output artifact. All uniqueness lives in the database, so afterwards there must
@@ -252,3 +255,11 @@ def test_two_servers_sixteen_writers(
     assert _per_context_links(db_url) == {
         name: (executions, 2 * executions) for _, name in CONTEXTS
     }
+    # One audit entry per write call (4 type puts and a PutExecution per iteration),
+    # in one chain: verify checks the numbering has no gap and each entry links to
+    # the one before it; a fork would have put two entries on one number.
+    writes = writers * ITERATIONS * 5
+    assert counts["audit_entry"] == writes
+    verified = run_mdstore("audit", "verify", "--db", db_url)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert f"{writes:,} entries" in verified.stdout and f"head #{writes} " in verified.stdout

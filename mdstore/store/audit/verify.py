@@ -37,13 +37,18 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class Problem:
-    """Something that does not verify; ``seq`` is the entry it contradicts, if any."""
+    """Something that does not verify; ``seq`` is the entry it contradicts, if any.
+
+    ``in_chain``: the chain itself is broken (numbering, hashes, head). Those come
+    first: rows are compared with entries, so a broken chain explains row failures.
+    """
 
     seq: int | None
     message: str
+    in_chain: bool = False
 
-    def sort_key(self) -> tuple[bool, int]:
-        return (self.seq is None, self.seq or 0)
+    def sort_key(self) -> tuple[bool, bool, int]:
+        return (not self.in_chain, self.seq is None, self.seq or 0)
 
 
 @dataclass
@@ -60,7 +65,7 @@ class Report:
         return not self.problems
 
     def first(self) -> Problem | None:
-        """The problem at the earliest entry (those naming no entry last)."""
+        """The chain's earliest problem, else the earliest row's (unrecorded rows last)."""
         return min(self.problems, key=Problem.sort_key) if self.problems else None
 
 
@@ -87,19 +92,24 @@ def _walk_chain(conn: Transaction, report: Report) -> dict[str, tuple[int, str]]
         report.entries += 1
         problems = report.problems
         if entry.seq != expected:
-            missing = f"{expected}" if entry.seq == expected + 1 else f"{expected}–{entry.seq - 1}"
-            problems.append(Problem(entry.seq, f"entry {entry.seq}: entries {missing} are missing"))
+            missing = (
+                f"entry {expected} is"
+                if entry.seq == expected + 1
+                else f"entries {expected}–{entry.seq - 1} are"
+            )
+            problems.append(Problem(entry.seq, f"entry {entry.seq}: {missing} missing", True))
         if entry.prev_hash != prev_hash:
             problems.append(
                 Problem(
                     entry.seq,
                     f"entry {entry.seq}: its previous hash is not the hash of entry "
                     f"{expected - 1} (one of the two was changed)",
+                    True,
                 )
             )
         if entry.expected_hash() != entry.hash:
             problems.append(
-                Problem(entry.seq, f"entry {entry.seq}: its hash does not match its contents")
+                Problem(entry.seq, f"entry {entry.seq}: its hash does not match its contents", True)
             )
         for key, digest in _rows_of(entry, problems).items():
             latest[key] = (entry.seq, digest)
@@ -112,20 +122,23 @@ def _rows_of(entry: chain.Entry, problems: list[Problem]) -> dict[str, str]:
     try:
         return entry.affected_rows()
     except (ValueError, AttributeError):
-        problems.append(Problem(entry.seq, f"entry {entry.seq}: its affected rows do not parse"))
+        problems.append(
+            Problem(entry.seq, f"entry {entry.seq}: its affected rows do not parse", True)
+        )
         return {}
 
 
 def _check_head(report: Report, last_seq: int, last_hash: str) -> None:
     if report.head is None:
-        report.problems.append(Problem(None, "the audit log's head row is missing"))
+        report.problems.append(Problem(None, "the audit log's head row is missing", True))
     elif report.head != (last_seq, last_hash):
         seq = report.head[0]
         report.problems.append(
             Problem(
-                min(seq, last_seq + 1) if seq > last_seq else seq,
+                seq,
                 f"the head names entry {seq}, but the chain ends at entry {last_seq}"
                 + (" (entries were removed from its end)" if seq > last_seq else ""),
+                True,
             )
         )
 
