@@ -62,8 +62,9 @@ def run_config(
     out = tmp / f"{config}.json"
     if config == "a":
         return run_workload(mlmd_py, "mlmd-inproc", str(db), out, timeout, extra)
-    if config == "c":
-        return run_workload(main_py, "mdstore", mdstore_sqlite_url(db), out, timeout, extra)
+    if config in ("c", "f"):
+        kind = "mdstore" if config == "c" else "mdstore-noaudit"
+        return run_workload(main_py, kind, mdstore_sqlite_url(db), out, timeout, extra)
     port = free_port()
     if config in ("b", "e"):
         command = [
@@ -86,6 +87,7 @@ def run_config(
             "127.0.0.1",
             "--port",
             str(port),
+            *(["--no-audit-log"] if config == "g" else []),
         ]
     try:
         with server(command, port, tmp / f"{config}-server.log"):
@@ -201,7 +203,7 @@ def run_server_db(
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="mdstore vs ml-metadata, side by side")
-    parser.add_argument("--configs", default="a,b,c,d,e", help="which of a,b,c,d,e to run")
+    parser.add_argument("--configs", default="a,b,c,d,e,f,g", help="which of a,b,c,d,e,f,g to run")
     parser.add_argument("--scale-configs", default="c,a", help="configs for the scale run")
     parser.add_argument(
         "--scale-max", type=int, default=1_000_000, help="top of the scale run (0: skip)"
@@ -262,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         "reads": args.reads,
         "repeats": args.repeats,
     }
-    needs_mlmd = any(c in "abde" for c in configs) or "a" in scale_configs or args.server_dbs
+    needs_mlmd = any(c in "abdeg" for c in configs) or "a" in scale_configs or args.server_dbs
     started = time.perf_counter()
     results: dict[str, Any] = {
         "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),

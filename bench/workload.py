@@ -97,7 +97,7 @@ def open_api(kind: str, target: str) -> Api:
     """Opens a store: ``kind`` is mlmd-inproc (target: a SQLite file, or a mysql:// or
     postgresql:// URL), mlmd-grpc (host:port), mdstore (a SQLAlchemy URL) or
     mdstore-grpc (host:port of ``mdstore serve``)."""
-    if kind in ("mdstore", "mdstore-grpc"):
+    if kind in ("mdstore", "mdstore-noaudit", "mdstore-grpc"):
         import mdstore
         from mdstore.wire import mlmd
 
@@ -106,7 +106,7 @@ def open_api(kind: str, target: str) -> Api:
 
             store = mdstore.MetadataStore(GrpcTransport(target))
         else:
-            store = mdstore.MetadataStore(target)
+            store = mdstore.MetadataStore(target, audit_log=kind == "mdstore")
         return Api(store, mlmd, mdstore.ListOptions, store.close)
     from ml_metadata import metadata_store
     from ml_metadata.proto import metadata_store_pb2 as pb
@@ -421,7 +421,9 @@ def control_store(kind: str, target: str, number: int) -> Iterator[Api]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--kind", required=True, choices=["mlmd-inproc", "mlmd-grpc", "mdstore", "mdstore-grpc"]
+        "--kind",
+        required=True,
+        choices=["mlmd-inproc", "mlmd-grpc", "mdstore", "mdstore-noaudit", "mdstore-grpc"],
     )
     parser.add_argument("--target", required=True, help="SQLite path, host:port or SQLAlchemy URL")
     parser.add_argument("--phase", choices=["main", "scale", "provenance"], default="main")

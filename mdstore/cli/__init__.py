@@ -38,6 +38,7 @@ def _serve(args: argparse.Namespace) -> int:
         args.port,
         max_workers=args.workers,
         grace_seconds=args.grace_seconds,
+        audit_log=not args.no_audit_log,
     )
     return 0
 
@@ -89,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=10.0,
         help="on SIGTERM/SIGINT, time in-flight requests get to finish",
+    )
+    serve.add_argument(
+        "--no-audit-log",
+        action="store_true",
+        help="append no audit entries (only to measure their cost: `mdstore audit verify` "
+        "then reports every row written meanwhile)",
     )
     serve.set_defaults(func=_serve)
 

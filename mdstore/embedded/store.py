@@ -51,16 +51,20 @@ class MetadataStore(LinkReadMethods, ProvenanceMethods, ModelMethods):
             ``postgresql+psycopg://…``), or an open ``Service`` (or any other
             ``Caller``) to share.
         create_if_empty: create the schema when the database has none.
+        audit_log: append an audit entry for every write (URL only; off only to
+            measure its cost).
 
     Raises:
         FailedPreconditionError: the schema is stale; run ``mdstore db upgrade``.
     """
 
-    def __init__(self, url: str | Caller, *, create_if_empty: bool = True) -> None:
+    def __init__(
+        self, url: str | Caller, *, create_if_empty: bool = True, audit_log: bool = True
+    ) -> None:
         """Opens the store; see the class docstring for the arguments."""
         self._owned: Service | None = None
         if isinstance(url, str):
-            url = self._owned = Service(url, create_if_empty=create_if_empty)
+            url = self._owned = Service(url, create_if_empty=create_if_empty, audit_log=audit_log)
         self._caller: Caller = url
 
     def __repr__(self) -> str:

@@ -137,16 +137,21 @@ def serve(
     *,
     max_workers: int = DEFAULT_WORKERS,
     grace_seconds: float = DEFAULT_GRACE_SECONDS,
+    audit_log: bool = True,
 ) -> None:
     """Serves the database at ``url`` until SIGTERM or SIGINT, then stops gracefully.
 
     In-flight requests get ``grace_seconds`` to finish; a second signal stops at once.
+    ``audit_log=False`` appends no audit entries (to measure their cost).
 
     Raises:
         FailedPreconditionError: the schema is stale; run ``mdstore db upgrade``.
         UnavailableError: the address cannot be bound.
     """
-    service = Service(url, pool_size=max_workers)  # a connection for every worker thread
+    # A connection for every worker thread.
+    service = Service(url, pool_size=max_workers, audit_log=audit_log)
+    if not audit_log:
+        log.warning("the audit log is off: writes get no entry and `audit verify` will say so")
     try:
         server, bound_port = create_server(service, _address(host, port), max_workers)
         server.start()
