@@ -9,7 +9,9 @@ with its reasons), moves `production` forward, rolls it back and prints the alia
 history, and exports what serves production as SVG, PROV-JSON and a CycloneDX ML-BOM;
 then asks the provenance questions in one call each (trace, impact of the first
 source, diff of the final model against the first) and deletes a source to show
-lineage survives; then stops the server.
+lineage survives; ends by writing the final model's signed audit bundle and
+picture, verifying the bundle offline and the audit log, and printing where the
+picture is; then stops the server.
 
     python examples/demo.py --port 8765
 """
@@ -33,7 +35,7 @@ import mdstore_client
 from breast_cancer.pipeline import declare_types, run_pipeline
 from breast_cancer.runs import RUNS
 from mdstore_client.digest import uri_sha256
-from model_versions import export, versions
+from model_versions import audit_bundle, export, versions
 from train_pipeline import summary
 
 START_SECONDS = 30
@@ -194,6 +196,7 @@ def demo(port: int, workdir: Path, temporary: bool) -> int:
             versions(client, results, say)
             export(client, workdir, say)
             provenance(client, results[0], results[-1])
+            audit_bundle(client, workdir, say)
             say(f"▸ The store now holds {counts(client)}.")
             if temporary:
                 say("  Its files are in a temporary directory; keep them with --workdir DIR.")

@@ -40,7 +40,8 @@ def where(request: pytest.FixtureRequest, store_url: tuple[str, list[int]]) -> I
 @pytest.fixture
 def keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     code, printed, _ = run(capsys, "keys", "generate", "--out", str(tmp_path / "keys"))
-    assert code == 0 and "key id" in printed
+    assert code == 0
+    assert "key id" in printed
     return tmp_path / "keys"
 
 
@@ -49,7 +50,8 @@ def test_verify_passes_then_names_a_changed_row(
 ) -> None:
     url, models = store_url
     code, printed, _ = run(capsys, "audit", "verify", *where)
-    assert code == 0 and printed.startswith("audit log verifies: ")
+    assert code == 0
+    assert printed.startswith("audit log verifies: ")
     entries = int(printed.split(": ")[1].split(" entries")[0])
     with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
         db.execute("UPDATE artifact SET uri = 's3://elsewhere' WHERE id = ?", (models[0],))
@@ -213,7 +215,8 @@ def test_bad_input_is_one_line(
         "--public-key",
         str(keys / "mdstore-signing.pub"),
     )
-    assert code == 1 and err.startswith("mdstore: error: cannot read ")
+    assert code == 1
+    assert err.startswith("mdstore: error: cannot read ")
     code, _, err = run(
         capsys,
         "verify-bundle",
@@ -221,7 +224,8 @@ def test_bad_input_is_one_line(
         "--public-key",
         str(keys / "mdstore-signing.key"),
     )
-    assert code == 1 and err.strip().endswith("holds no PEM public key")
+    assert code == 1
+    assert err.strip().endswith("holds no PEM public key")
     (tmp_path / "junk.zip").write_bytes(b"not a zip")
     code, printed, _ = run(
         capsys,
@@ -230,4 +234,5 @@ def test_bad_input_is_one_line(
         "--public-key",
         str(keys / "mdstore-signing.pub"),
     )
-    assert code == 1 and printed.startswith("FAIL not a bundle: ")
+    assert code == 1
+    assert printed.startswith("FAIL not a bundle: ")

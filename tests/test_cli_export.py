@@ -157,3 +157,31 @@ def test_cyclonedx_ml_bom(
     metrics = model["modelCard"]["quantitativeAnalysis"]["performanceMetrics"]
     assert metrics == [{"type": "accuracy", "value": "0.95"}]
     assert len(bom["components"]) == 3  # source, ingested, train split
+
+
+def test_prov_records_who_registered_and_moved_versions(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, store_url: tuple[str, list[int]]
+) -> None:
+    url, models = store_url
+    with MetadataStore(url) as store:
+        store.set_alias("churn", "production", "1.1.0", reason="better")
+    out = tmp_path / "lineage.json"
+    export(capsys, out, "models:/churn@production", "--format", "prov-json", "--db", url)
+    document = ProvDocument.deserialize(source=str(out), format="json")
+    records = {str(r.identifier): r for r in document.get_records()}
+    assert "mdstore:registration/churn/1.1.0" in records
+    [agent] = [r for r in document.get_records() if r.get_type().localpart == "Agent"]
+    assert str(agent.identifier) == "mdstore:agent/unauthenticated"
+    move = records["mdstore:alias-change/churn/1"]
+    assert {str(k): str(v) for k, v in move.attributes if str(k).startswith("mdstore:")} == {
+        "mdstore:alias": "production", "mdstore:from": "-", "mdstore:to": "1.1.0",
+        "mdstore:reason": "better",
+    }  # fmt: skip
+    relations = {
+        (r.get_type().localpart, *(str(v) for _, v in r.formal_attributes[:2]))
+        for r in document.get_records()
+        if r.is_relation()
+    }
+    assert ("Attribution", f"mdstore:artifact/{models[1]}", str(agent.identifier)) in relations
+    assert ("Association", "mdstore:alias-change/churn/1", str(agent.identifier)) in relations
+    assert "mdstore:registration/churn/1.0.0" not in records  # 1.0.0 is not upstream of 1.1.0

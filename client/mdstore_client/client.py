@@ -15,6 +15,7 @@ from typing import Any
 
 from mdstore.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 from mdstore.wire import mlmd, v1
+from mdstore_client.audit import AuditCalls
 from mdstore_client.convert import ARTIFACT, CONTEXT, EXECUTION, Kind, node_to_proto
 from mdstore_client.digest import uri_sha256
 from mdstore_client.models import (
@@ -86,7 +87,7 @@ def connect(
     return Client(transport)
 
 
-class Client(Queries, ProvenanceCalls, RegistryCalls):
+class Client(Queries, ProvenanceCalls, RegistryCalls, AuditCalls):
     """A friendly client of an MLMD-compatible metadata store.
 
     Args:

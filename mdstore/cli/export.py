@@ -17,7 +17,15 @@ from typing import Any
 from mdstore.cli.lineage import connect, parse_time, store_options
 from mdstore.errors import InvalidArgumentError
 from mdstore.export import bundle, bundle_check, signing
-from mdstore.export.files import BUNDLE, DIRECTIONS, FORMATS, direction_for, fetch, write
+from mdstore.export.files import (
+    BUNDLE,
+    DIRECTIONS,
+    FORMATS,
+    direction_for,
+    fetch,
+    fetch_history,
+    write,
+)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -30,6 +38,8 @@ def _export(args: argparse.Namespace) -> int:
         subject = _subject(args, client)
         direction = direction_for(args.format, args.direction)
         lineage = fetch(client.call, subject.artifact_id, direction, args.as_of)
+        if subject.model_name:
+            fetch_history(client.call, lineage, subject.model_name)
         if args.format == BUNDLE:
             data = bundle.render(
                 lineage, subject, bundle.fetch_parts(client.call, lineage, subject), key

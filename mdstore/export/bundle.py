@@ -78,7 +78,8 @@ def stored_blob(node: Any) -> bytes:
 
 
 def fetch_parts(call: Caller, lineage: Lineage, subject: Subject) -> Parts:
-    """The audit entries touching the lineage's nodes, and the model's history."""
+    """The audit entries touching the lineage's nodes, and the model's history (which
+    ``files.fetch_history`` added to the lineage)."""
     refs = [
         v1.NodeRef(kind=_KIND_CODES[key.split(":")[0]], id=int(key.split(":")[1]))
         for key in nodes_of(lineage)
@@ -90,13 +91,11 @@ def fetch_parts(call: Caller, lineage: Lineage, subject: Subject) -> Parts:
         parts.audit_entries.extend(page.entries)
         parts.head = (page.head_seq, page.head_hash)
         after = page.next_after_seq if page.HasField("next_after_seq") else None
-    if subject.model_name:
-        versions = call("ListModelVersions", v1.ListModelVersionsRequest(name=subject.model_name))
-        aliases = call("GetAliasHistory", v1.GetAliasHistoryRequest(name=subject.model_name))
+    if lineage.model:
         parts.history = {
-            "model": subject.model_name,
-            "versions": [_json(v) for v in versions.versions],
-            "alias_changes": [_json(c) for c in aliases.changes],
+            "model": lineage.model,
+            "versions": [_json(v) for v in lineage.versions],
+            "alias_changes": [_json(c) for c in lineage.alias_changes],
         }
     return parts
 

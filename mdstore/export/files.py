@@ -36,6 +36,17 @@ def fetch(call: Caller, artifact_id: int, direction: str, as_of: int | None) -> 
     return lineage
 
 
+def fetch_history(call: Caller, lineage: Lineage, model: str) -> None:
+    """Adds a model's versions and alias moves to the lineage (PROV records who made
+    each; bundles carry them)."""
+    lineage.model = model
+    lineage.versions = list(
+        call("ListModelVersions", v1.ListModelVersionsRequest(name=model)).versions
+    )
+    changes = call("GetAliasHistory", v1.GetAliasHistoryRequest(name=model)).changes
+    lineage.alias_changes = list(changes)
+
+
 def direction_for(fmt: str, direction: str) -> str:
     """The walk a format needs: an ML-BOM reads metrics from evaluations downstream."""
     return "both" if fmt == "cyclonedx" else direction

@@ -28,6 +28,9 @@ class Lineage:
         events: the events among them, in recorded order.
         members: context id -> the artifact and execution node keys it holds.
         deleted: node keys with a tombstone, to their deletion reason.
+        model, versions, alias_changes: when a model was exported, its name, its
+            versions (``mdstore.v1.ModelVersion``) and every move of its aliases
+            (``mdstore.v1.AliasChange``), oldest first.
     """
 
     root: tuple[str, int]
@@ -37,6 +40,9 @@ class Lineage:
     events: list[Any] = field(default_factory=list)
     members: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
     deleted: dict[tuple[str, int], str] = field(default_factory=dict)
+    model: str = ""
+    versions: list[Any] = field(default_factory=list)
+    alias_changes: list[Any] = field(default_factory=list)
 
     def add(self, nodes: Any) -> None:
         """Merges a ``mdstore.v1.LineageNodes`` (events and links kept once)."""

@@ -59,6 +59,7 @@ def build(lineage: Lineage) -> ProvDocument:
     _derivations(document, lineage, used)
     _contexts(document, lineage)
     _deletions(document, lineage)
+    _registry(document, lineage)
     return document
 
 
@@ -136,3 +137,53 @@ def _deletions(document: ProvDocument, lineage: Lineage) -> None:
         document.wasInvalidatedBy(
             _name(kind, node_id), deletion, other_attributes={f"{PREFIX}:reason": reason}
         )
+
+
+# Who registered versions and moved aliases. Without authentication the principal is
+# empty: the agent is then the store's unauthenticated writer.
+_ANONYMOUS = "unauthenticated"
+
+
+def _agent(document: ProvDocument, principal: str) -> str:
+    """The agent of a principal, declared the first time it acts."""
+    name = f"{PREFIX}:agent/{principal or _ANONYMOUS}"
+    if not document.get_record(name):
+        label = principal or "an unauthenticated writer (authentication off)"
+        document.agent(name, {"prov:label": label, PROV_TYPE: "prov:Person"})
+    return name
+
+
+def _registry(document: ProvDocument, lineage: Lineage) -> None:
+    """Version registrations and alias moves as activities associated with agents."""
+    in_lineage = {
+        v.version: v.artifact_id for v in lineage.versions if v.artifact_id in lineage.artifacts
+    }
+    for v in lineage.versions:
+        if v.version not in in_lineage:
+            continue
+        activity = document.activity(
+            f"{PREFIX}:registration/{lineage.model}/{v.version}",
+            _time(v.registered_at_millis),
+            _time(v.registered_at_millis),
+            {PROV_TYPE: f"{PREFIX}:RegisterModelVersion", f"{PREFIX}:version": v.version},
+        )
+        agent = _agent(document, v.principal)
+        document.wasAssociatedWith(activity, agent)
+        document.wasAttributedTo(_name("artifact", v.artifact_id), agent)
+        document.used(activity, _name("artifact", v.artifact_id))
+    for change in lineage.alias_changes:
+        activity = document.activity(
+            f"{PREFIX}:alias-change/{lineage.model}/{change.sequence}",
+            _time(change.changed_at_millis),
+            _time(change.changed_at_millis),
+            {
+                PROV_TYPE: f"{PREFIX}:SetAlias",
+                f"{PREFIX}:alias": change.alias,
+                f"{PREFIX}:from": change.from_version or "-",
+                f"{PREFIX}:to": change.to_version or "-",
+                f"{PREFIX}:reason": change.reason,
+            },
+        )
+        document.wasAssociatedWith(activity, _agent(document, change.principal))
+        if change.to_version in in_lineage:
+            document.used(activity, _name("artifact", in_lineage[change.to_version]))

@@ -123,9 +123,11 @@ def test_removed_rows_and_entries_are_named(service: Service, written: Written) 
     seq, message = _first_problem(service, f"DELETE FROM audit_entry WHERE seq = {last}")
     assert (seq, "chain ends at entry") == (last, message[message.index("chain ends") :][:19])
     seq, message = _first_problem(service, "DELETE FROM audit_entry WHERE seq = 4")
-    assert seq == 5 and "entry 4 is missing" in message
+    assert seq == 5
+    assert "entry 4 is missing" in message
     seq, message = _first_problem(service, "DELETE FROM annotation")
-    assert seq == written.seq["annotate"] and "is gone" in message
+    assert seq == written.seq["annotate"]
+    assert "is gone" in message
 
 
 def test_a_row_written_around_the_service_is_named(service: Service, written: Written) -> None:
@@ -145,4 +147,5 @@ def test_a_failed_write_leaves_no_entry(service: Service, written: Written) -> N
     with pytest.raises(Exception, match="no artifact"):
         service.call("Delete", bad)
     after = service.call("VerifyAuditLog", v1.VerifyAuditLogRequest())
-    assert after.ok and after.head_seq == before
+    assert after.ok
+    assert after.head_seq == before
