@@ -8,6 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import jsonschema
 import networkx as nx
 import pytest
 from cyclonedx.schema import SchemaVersion
@@ -17,6 +18,7 @@ from prov.model import ProvDocument
 from mdstore.export import cyclonedx_bom, graphml, openlineage_events, picture, prov_document
 from mdstore.export.lineage import Lineage
 from mdstore.wire import mlmd, v1
+from tests.export.openlineage_spec import RUN_EVENT_SCHEMA, check_formats
 
 INPUT, OUTPUT = 3, 4
 
@@ -151,6 +153,13 @@ def test_openlineage_run_events() -> None:
     assert (wrote["namespace"], wrote["name"]) == ("s3://d", "/3")
     assert all(e["producer"] == openlineage_events.PRODUCER for e in events)
     assert openlineage_events.render(exported).decode().splitlines() == lines  # stable ids
+    for event in events:
+        jsonschema.validate(event, RUN_EVENT_SCHEMA)
+        check_formats(event)
+    broken = json.loads(lines[0])
+    del broken["run"]["runId"]
+    with pytest.raises(jsonschema.ValidationError, match="'runId' is a required property"):
+        jsonschema.validate(broken, RUN_EVENT_SCHEMA)
 
 
 def test_cyclonedx_ml_bom_with_a_model_card() -> None:
