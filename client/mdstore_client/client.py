@@ -56,6 +56,7 @@ def connect(
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     retry: RetryPolicy | None = None,
     tls: TlsOptions | bool | None = None,
+    token: str | None = None,
     channel_options: Sequence[tuple[str, Any]] = (),
 ) -> Client:
     """Opens a client on a store.
@@ -68,6 +69,7 @@ def connect(
         timeout: gRPC only: the deadline of each call attempt, in seconds.
         retry: gRPC only: how ABORTED and UNAVAILABLE calls are retried.
         tls: gRPC only: ``TlsOptions``, or True for TLS with default settings.
+        token: gRPC only: the bearer token of a server that requires authentication.
         channel_options: gRPC only: extra channel options.
 
     Returns:
@@ -82,7 +84,12 @@ def connect(
             tls = True
     tls_options = TlsOptions() if tls is True else (tls or None)
     transport = GrpcTransport(
-        target, timeout=timeout, retry=retry, tls=tls_options, options=channel_options
+        target,
+        timeout=timeout,
+        retry=retry,
+        tls=tls_options,
+        token=token,
+        options=channel_options,
     )
     return Client(transport)
 

@@ -128,6 +128,7 @@ class GrpcTransport:
         timeout: the deadline of each attempt, in seconds.
         retry: the retry policy for ABORTED and UNAVAILABLE.
         tls: TLS settings; None for a plaintext channel.
+        token: a bearer token sent with every call (``mdstore serve --tokens-file``).
         options: extra gRPC channel options.
         sleep: waits between attempts (tests pass a fake).
     """
@@ -139,10 +140,12 @@ class GrpcTransport:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         retry: RetryPolicy | None = None,
         tls: TlsOptions | None = None,
+        token: str | None = None,
         options: Sequence[tuple[str, Any]] = (),
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.target = target
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else None
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -164,7 +167,7 @@ class GrpcTransport:
         stub = self._stub(method)
         for attempt in range(1, self.retry.max_attempts + 1):
             try:
-                return stub(request, timeout=self.timeout)
+                return stub(request, timeout=self.timeout, metadata=self._metadata)
             except grpc.RpcError as e:
                 code = _code_name(e)
                 if code not in RETRYABLE_CODES or attempt == self.retry.max_attempts:

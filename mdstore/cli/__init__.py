@@ -15,9 +15,10 @@ import faulthandler
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from mdstore.cli import audit, export, lineage, models
-from mdstore.errors import MdstoreError
+from mdstore.cli import audit, export, lineage, models, security
+from mdstore.errors import InvalidArgumentError, MdstoreError
 from mdstore.store.db.engine import create_db_engine, mask_url
 from mdstore.store.db.migrate import current_revision, head_revision, upgrade
 
@@ -26,7 +27,15 @@ DEFAULT_DB = "sqlite:///mdstore.db"
 
 def _serve(args: argparse.Namespace) -> int:
     # Imported here so `db upgrade` works without loading the request handlers.
-    from mdstore.server.app import serve
+    from mdstore.server.app import TlsFiles, serve
+    from mdstore.server.auth import Credentials
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise InvalidArgumentError("TLS needs both --tls-cert and --tls-key")
+    if args.tls_client_ca is not None and args.tls_cert is None:
+        raise InvalidArgumentError("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key")
+    tls = TlsFiles(args.tls_cert, args.tls_key, args.tls_client_ca) if args.tls_cert else None
+    credentials = Credentials.load(args.tokens_file)
 
     # A crash in a C extension (grpc, protobuf, a driver) then leaves its stack in
     # the log instead of a silently vanished process.
@@ -39,6 +48,8 @@ def _serve(args: argparse.Namespace) -> int:
         max_workers=args.workers,
         grace_seconds=args.grace_seconds,
         audit_log=not args.no_audit_log,
+        tls=tls,
+        credentials=credentials,
     )
     return 0
 
@@ -91,6 +102,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=10.0,
         help="on SIGTERM/SIGINT, time in-flight requests get to finish",
     )
+    serve.add_argument("--tls-cert", type=Path, metavar="FILE", help="serve TLS: certificate (PEM)")
+    serve.add_argument("--tls-key", type=Path, metavar="FILE", help="serve TLS: private key (PEM)")
+    serve.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        metavar="FILE",
+        help="mutual TLS: require client certificates signed by this CA (PEM)",
+    )
+    serve.add_argument(
+        "--tokens-file",
+        type=Path,
+        metavar="FILE",
+        help="require authentication: principals, roles and token hashes (or $MDSTORE_TOKENS)",
+    )
     serve.add_argument(
         "--no-audit-log",
         action="store_true",
@@ -111,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_commands(commands, DEFAULT_DB)
     export.add_commands(commands, DEFAULT_DB)
     audit.add_commands(commands, DEFAULT_DB)
+    security.add_commands(commands)
     return parser
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -35,10 +36,24 @@ def parse_time(text: str) -> int:
 
 
 def connect(args: argparse.Namespace) -> Any:
-    """The client ``--server`` or ``--db`` names."""
+    """The client ``--server`` or ``--db`` names.
+
+    A server's credentials come from the environment, so they stay out of shell
+    history and process lists: $MDSTORE_TOKEN (a bearer token), $MDSTORE_TLS_CA
+    (connect with TLS, trusting this CA), $MDSTORE_TLS_CERT and $MDSTORE_TLS_KEY
+    (a client certificate, for mutual TLS).
+    """
     import mdstore_client  # the CLI's one client, embedded or over gRPC
 
-    return mdstore_client.connect(args.server or args.db)
+    if not args.server:
+        return mdstore_client.connect(args.db)
+    env = os.environ
+    tls = None
+    if env.get("MDSTORE_TLS_CA") or env.get("MDSTORE_TLS_CERT"):
+        tls = mdstore_client.TlsOptions.from_files(
+            env.get("MDSTORE_TLS_CA"), env.get("MDSTORE_TLS_CERT"), env.get("MDSTORE_TLS_KEY")
+        )
+    return mdstore_client.connect(args.server, tls=tls, token=env.get("MDSTORE_TOKEN"))
 
 
 def _print(args: argparse.Namespace, answer: Any, text: Callable[[], str]) -> int:

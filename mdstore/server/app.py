@@ -12,6 +12,8 @@ import signal
 import threading
 from collections.abc import Iterable
 from concurrent import futures
+from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -21,10 +23,12 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2
 
 from mdstore import wire
-from mdstore.errors import UnavailableError
+from mdstore.errors import InvalidArgumentError, UnavailableError
+from mdstore.server.auth import AuthInterceptor, Credentials
 from mdstore.server.interceptors import ErrorInterceptor
 from mdstore.server.servicer import SERVED_SERVICES, Dispatcher, generic_handlers
 from mdstore.service.dispatch import Service
+from mdstore.service.registry import required_role
 from mdstore.wire.messages import copy_pool
 
 log = logging.getLogger(__name__)
@@ -67,10 +71,38 @@ class MdstoreServer(grpc.Server):
         self._server.add_registered_method_handlers(service_name, method_handlers)
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files of the server's TLS: its certificate and key, and the CA whose
+    client certificates it requires (mutual TLS) when set."""
+
+    cert: Path
+    key: Path
+    client_ca: Path | None = None
+
+    def credentials(self) -> grpc.ServerCredentials:
+        """The server credentials, or InvalidArgumentError naming an unreadable file."""
+        key, cert = _read(self.key), _read(self.cert)
+        client_ca = _read(self.client_ca) if self.client_ca else None
+        return grpc.ssl_server_credentials(
+            [(key, cert)], root_certificates=client_ca, require_client_auth=client_ca is not None
+        )
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise InvalidArgumentError(f"cannot read {path}: {e.strerror}") from e
+
+
 def create_server(
     dispatcher: Dispatcher,
     address: str = "127.0.0.1:0",
     max_workers: int = DEFAULT_WORKERS,
+    *,
+    tls: TlsFiles | None = None,
+    credentials: Credentials | None = None,
 ) -> tuple[MdstoreServer, int]:
     """Builds a server for ``dispatcher`` bound to ``address``; the caller starts it.
 
@@ -78,6 +110,8 @@ def create_server(
         dispatcher: runs every RPC (``Service``, or a fake with its ``call_wire``).
         address: ``host:port``; port 0 picks a free port.
         max_workers: threads serving requests concurrently.
+        tls: serve TLS (mutual TLS with ``client_ca``) instead of plaintext.
+        credentials: require these principals (``server.auth``); None: anyone.
 
     Returns:
         The (not yet started) server and the port it is bound to.
@@ -87,7 +121,10 @@ def create_server(
     """
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="mdstore-rpc"),
-        interceptors=[ErrorInterceptor()],
+        interceptors=[
+            *([AuthInterceptor(credentials, required_role)] if credentials else []),
+            ErrorInterceptor(),
+        ],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -102,7 +139,7 @@ def create_server(
     health_servicer = _add_health(server)
     names = (*SERVED_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME)
     reflection.enable_server_reflection(names, server, pool=_reflection_pool())
-    port = _bind(server, address)
+    port = _bind(server, address, tls)
     return MdstoreServer(server, health_servicer), port
 
 
@@ -114,9 +151,12 @@ def _add_health(server: grpc.Server) -> health.HealthServicer:
     return servicer
 
 
-def _bind(server: grpc.Server, address: str) -> int:
+def _bind(server: grpc.Server, address: str, tls: TlsFiles | None) -> int:
     try:
-        port = server.add_insecure_port(address)
+        if tls is None:
+            port = server.add_insecure_port(address)
+        else:
+            port = server.add_secure_port(address, tls.credentials())
     except RuntimeError as e:  # newer grpc raises; older returns 0
         raise UnavailableError(f"cannot listen on {address}: {e}") from e
     if port == 0:
@@ -138,11 +178,14 @@ def serve(
     max_workers: int = DEFAULT_WORKERS,
     grace_seconds: float = DEFAULT_GRACE_SECONDS,
     audit_log: bool = True,
+    tls: TlsFiles | None = None,
+    credentials: Credentials | None = None,
 ) -> None:
     """Serves the database at ``url`` until SIGTERM or SIGINT, then stops gracefully.
 
     In-flight requests get ``grace_seconds`` to finish; a second signal stops at once.
-    ``audit_log=False`` appends no audit entries (to measure their cost).
+    ``audit_log=False`` appends no audit entries (to measure their cost). ``tls``
+    and ``credentials`` as for ``create_server``.
 
     Raises:
         FailedPreconditionError: the schema is stale; run ``mdstore db upgrade``.
@@ -153,15 +196,21 @@ def serve(
     if not audit_log:
         log.warning("the audit log is off: writes get no entry and `audit verify` will say so")
     try:
-        server, bound_port = create_server(service, _address(host, port), max_workers)
+        server, bound_port = create_server(
+            service, _address(host, port), max_workers, tls=tls, credentials=credentials
+        )
         server.start()
         log.info(
-            "mdstore serving %s (dialect %s, schema %s) on %s",
+            "mdstore serving %s (dialect %s, schema %s) on %s (%s, %s)",
             service.masked_url,
             service.dialect,
             service.schema_version,
             _address(host, bound_port),
+            "plaintext" if tls is None else "mutual TLS" if tls.client_ca else "TLS",
+            "authentication off" if credentials is None else "authentication on",
         )
+        if credentials is not None and tls is None:
+            log.warning("bearer tokens travel in plaintext: serve with --tls-cert and --tls-key")
         _wait_for_signal(server, grace_seconds)
     finally:
         service.close()

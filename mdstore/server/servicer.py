@@ -2,7 +2,8 @@
 
 Every method of ``ml_metadata.MetadataStoreService`` and ``mdstore.v1.MdstoreService``
 is registered from its service descriptor, so no method has hand-copied code: the
-behaviour of ``Service/Method`` is ``dispatcher.call_wire("Service/Method", request)``,
+behaviour of ``Service/Method`` is ``dispatcher.call_wire("Service/Method", request,
+principal)`` (the caller ``server.auth`` identified, "" without authentication),
 and mdstore.service.registry names the function behind it. Errors are left to the
 interceptor (``mdstore.server.interceptors``), the only place they become statuses.
 """
@@ -14,6 +15,7 @@ from typing import Any, Protocol
 
 import grpc
 
+from mdstore.server.auth import current_principal
 from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE, service_methods
 from mdstore.wire.encoding import Encoded
 
@@ -23,9 +25,9 @@ SERVED_SERVICES = (MLMD_SERVICE, MDSTORE_SERVICE)
 class Dispatcher(Protocol):
     """What the servicers need: ``mdstore.service.dispatch.Service`` is one."""
 
-    def call_wire(self, method: str, request: Any) -> Any:
-        """Runs ``"<service>/<method>"``; returns its response message, or the
-        response already ``Encoded``."""
+    def call_wire(self, method: str, request: Any, principal: str = "") -> Any:
+        """Runs ``"<service>/<method>"`` for ``principal``; returns its response
+        message, or the response already ``Encoded``."""
 
 
 def _serializer(response_class: Any) -> Callable[[Any], bytes]:
@@ -40,7 +42,7 @@ def _serializer(response_class: Any) -> Callable[[Any], bytes]:
 
 def _behaviour(dispatcher: Dispatcher, path: str) -> Callable[[Any, grpc.ServicerContext], Any]:
     def behaviour(request: Any, _context: grpc.ServicerContext) -> Any:
-        return dispatcher.call_wire(path, request)
+        return dispatcher.call_wire(path, request, current_principal())
 
     behaviour.__name__ = path.rsplit("/", 1)[-1]
     return behaviour

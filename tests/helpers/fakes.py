@@ -24,6 +24,7 @@ class FakeDispatcher:
         self.delay = delay
         self.response = response
         self.calls: list[tuple[str, Any]] = []
+        self.principals: list[str] = []
         self.entered = threading.Event()
         self.finished = threading.Event()
         self._responses = {
@@ -32,9 +33,10 @@ class FakeDispatcher:
             for name, _, response in service_methods(service_name)
         }
 
-    def call_wire(self, method: str, request: Any) -> Any:
+    def call_wire(self, method: str, request: Any, principal: str = "") -> Any:
         """Records the call (``"<service>/<method>"``, request); answers as configured."""
         self.calls.append((method, request))
+        self.principals.append(principal)
         self.entered.set()
         try:
             if self.error is not None:
