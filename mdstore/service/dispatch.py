@@ -17,6 +17,7 @@ from mdstore.store import Database, Transaction
 from mdstore.store.audit import chain
 from mdstore.store.audit.digests import sha256_hex
 from mdstore.store.audit.journal import close_journal, open_journal
+from mdstore.store.db.transactions import set_principal
 from mdstore.wire.encoding import Encoded
 from mdstore.wire.utf8 import check_utf8
 
@@ -84,11 +85,10 @@ class Service:
         (what the gRPC servicer sends as it is)."""
         name, handler = resolve(method)
         check_utf8(request)
-        work = (
-            _audited(handler, name, request, principal)
-            if self.audit_log and handler.audited
-            else lambda conn: handler.function(conn, request)
-        )
+        if handler.read_only:
+            work = lambda conn: handler.function(conn, request)  # noqa: E731
+        else:
+            work = _writing(handler, name, request, principal, self.audit_log)
         try:
             return self.database.run(work, read_only=handler.read_only)
         except UnicodeDecodeError as e:
@@ -100,19 +100,24 @@ class Service:
         self.database.close()
 
 
-def _audited(handler: Handler, method: str, request: Any, principal: str) -> Any:
-    """The transaction's work for a write: the handler, then its audit entry."""
-    request_digest = sha256_hex(request.SerializeToString(deterministic=True))
+def _writing(handler: Handler, method: str, request: Any, principal: str, audit: bool) -> Any:
+    """The transaction's work for a handler that may write: the handler, knowing who
+    asks, then (for a write, with the audit log on) its audit entry."""
+    audited = audit and handler.audited
+    request_digest = sha256_hex(request.SerializeToString(deterministic=True)) if audited else ""
 
     def work(conn: Transaction) -> Any:
-        journal = open_journal(conn)
+        set_principal(conn, principal)
+        journal = open_journal(conn) if audited else None
         try:
             response = handler.function(conn, request)
-            chain.append(
-                conn, journal, method=method, request_digest=request_digest, principal=principal
-            )
+            if journal is not None:
+                chain.append(
+                    conn, journal, method=method, request_digest=request_digest, principal=principal
+                )
             return response
         finally:
             close_journal(conn)
+            set_principal(conn, None)
 
     return work

@@ -6,6 +6,6 @@ events in SQL; ``driver`` runs the statements that skip SQLAlchemy's Core.
 """
 
 from mdstore.store.db.database import Database
-from mdstore.store.db.transactions import ConflictRetry, Transaction
+from mdstore.store.db.transactions import ConflictRetry, Transaction, principal
 
-__all__ = ["ConflictRetry", "Database", "Transaction"]
+__all__ = ["ConflictRetry", "Database", "Transaction", "principal"]

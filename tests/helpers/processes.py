@@ -72,30 +72,34 @@ class ServeProcess:
         return self.process.returncode
 
 
-def start_serve(db_url: str, log: Path) -> ServeProcess:
-    """Starts ``mdstore serve`` on ``db_url``, its output appended to ``log``; returns
-    once it answers. The caller stops it.
+def start_serve(db_url: str, log: Path, *extra: str) -> ServeProcess:
+    """Starts ``mdstore serve`` on ``db_url`` (with ``extra`` options), its output
+    appended to ``log``; returns once it answers. The caller stops it.
 
     Port 0: the server picks a free port and names it in its startup line, so
     parallel test runs can never race for a port.
     """
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [*mdstore_command(), "serve", "--db", db_url, "--host", "127.0.0.1", "--port", "0"],
+            [
+                *mdstore_command(),
+                *("serve", "--db", db_url, "--host", "127.0.0.1", "--port", "0", *extra),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     server = ServeProcess(process, log)
     try:
-        _wait_until_serving(server)
+        _wait_until_serving(server, plaintext="--tls-cert" not in extra)
     except BaseException:
         server.stop()
         raise
     return server
 
 
-def _wait_until_serving(server: ServeProcess) -> None:
-    """Waits for the startup line (it names the port), then for the port to answer."""
+def _wait_until_serving(server: ServeProcess, plaintext: bool = True) -> None:
+    """Waits for the startup line (it names the port), then for a plaintext port to
+    answer (the line comes once the server is started)."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while not server.port:
         if server.process.poll() is not None:
@@ -109,6 +113,8 @@ def _wait_until_serving(server: ServeProcess) -> None:
             server.port = int(found.group(1))
         else:
             time.sleep(0.05)
+    if not plaintext:
+        return
     with grpc.insecure_channel(server.target) as channel:
         remaining = max(1.0, deadline - time.monotonic())
         grpc.channel_ready_future(channel).result(timeout=remaining)

@@ -6,7 +6,7 @@ from typing import Any
 
 from mdstore.errors import InvalidArgumentError
 from mdstore.service.v1.requests import node_kind
-from mdstore.store import Transaction
+from mdstore.store import Transaction, principal
 from mdstore.store.history.tombstones import delete_nodes, purge_deleted_before
 from mdstore.wire import v1
 
@@ -14,7 +14,14 @@ from mdstore.wire import v1
 def delete(conn: Transaction, request: Any) -> Any:
     """Delete: tombstones the nodes (idempotent); with purge, erases their payload."""
     kind = node_kind(request.kind, contexts=True)
-    tombstones = delete_nodes(conn, kind, list(request.ids), request.reason, purge=request.purge)
+    tombstones = delete_nodes(
+        conn,
+        kind,
+        list(request.ids),
+        request.reason,
+        principal=principal(conn),
+        purge=request.purge,
+    )
     return v1.DeleteResponse(tombstones=tombstones)
 
 

@@ -198,3 +198,22 @@ def _looks_unreachable(text: str) -> bool:
         s in text
         for s in ("connection refused", "can't connect", "could not connect", "server closed")
     )
+
+
+# Who asks, for the request running on a connection (set by the service for the
+# length of one request; "" without authentication).
+_PRINCIPAL_KEY = "mdstore.principal"
+
+
+def set_principal(conn: Transaction, name: str | None) -> None:
+    """Names the caller of the request on ``conn``; None forgets it (request over)."""
+    if name is None:
+        conn.info.pop(_PRINCIPAL_KEY, None)
+    else:
+        conn.info[_PRINCIPAL_KEY] = name
+
+
+def principal(conn: Transaction) -> str:
+    """The caller of the request on ``conn`` ("" when unknown or unauthenticated)."""
+    found: str = conn.info.get(_PRINCIPAL_KEY, "")
+    return found

@@ -11,9 +11,9 @@ from typing import Any
 
 from mdstore.errors import InternalError, NotFoundError
 from mdstore.service.v1.models.catalog import model_named, version_named
-from mdstore.service.v1.models.messages import PRINCIPAL, alias_message
+from mdstore.service.v1.models.messages import alias_message
 from mdstore.service.v1.requests import as_of
-from mdstore.store import Transaction
+from mdstore.store import Transaction, principal
 from mdstore.store.db import clock
 from mdstore.store.records.kinds import ARTIFACT
 from mdstore.store.records.nodes import nodes_by_id
@@ -43,7 +43,9 @@ def set_alias(conn: Transaction, request: Any) -> Any:
     if target is not None and target == current:
         last = changes_of(conn, model.id, alias)[-1]
         return v1.SetAliasResponse(change=alias_message(model.name, last, texts))
-    change = add_change(conn, model.id, alias, target, clock.now_ms(), PRINCIPAL, request.reason)
+    change = add_change(
+        conn, model.id, alias, target, clock.now_ms(), principal(conn), request.reason
+    )
     return v1.SetAliasResponse(change=alias_message(model.name, change, texts))
 
 

@@ -11,11 +11,10 @@ from typing import Any, Final
 
 from mdstore.errors import AlreadyExistsError, NotFoundError
 from mdstore.service.v1.models.messages import (
-    PRINCIPAL,
     model_message,
     policy_row,
 )
-from mdstore.store import Transaction
+from mdstore.store import Transaction, principal
 from mdstore.store.db import clock
 from mdstore.store.records.kinds import CONTEXT, CONTEXT_TYPE
 from mdstore.store.records.node_writes import put_nodes
@@ -74,9 +73,9 @@ def create_registered_model(conn: Transaction, request: Any) -> Any:
         raise AlreadyExistsError(f"a registered model named {name!r} already exists")
     now = clock.now_ms()
     model_id = create_model(
-        conn, name, _context_id(conn, name), request.description, now, PRINCIPAL
+        conn, name, _context_id(conn, name), request.description, now, principal(conn)
     )
-    add_policy(conn, model_id, policy_row(policy, now, "created"))
+    add_policy(conn, model_id, policy_row(policy, now, "created", principal(conn)))
     return v1.CreateRegisteredModelResponse(model=_message(conn, find_model(conn, name)))
 
 
@@ -99,7 +98,7 @@ def set_model_policy(conn: Transaction, request: Any) -> Any:
     """SetModelPolicy: appends a policy; the earlier ones stay in the history."""
     model = model_named(conn, request.name, lock=True)
     policy = policy_from_proto(request.policy)
-    add_policy(conn, model.id, policy_row(policy, clock.now_ms(), request.reason))
+    add_policy(conn, model.id, policy_row(policy, clock.now_ms(), request.reason, principal(conn)))
     return v1.SetModelPolicyResponse(model=_message(conn, model))
 
 

@@ -10,10 +10,9 @@ from mdstore.service.v1.models.catalog import model_named, version_named
 from mdstore.service.v1.models.messages import (
     PATTERN_NAMES,
     PATTERN_NUMBERS,
-    PRINCIPAL,
     deployment_message,
 )
-from mdstore.store import Transaction
+from mdstore.store import Transaction, principal
 from mdstore.store.db import clock
 from mdstore.store.registry.deployments import (
     DeploymentRow,
@@ -62,7 +61,7 @@ def deploy(conn: Transaction, request: Any) -> Any:
             traffic_percent=traffic,
             started_at=now,
             stopped_at=None,
-            principal=PRINCIPAL,
+            principal=principal(conn),
             reason=request.reason,
         ),
     )

@@ -14,7 +14,6 @@ from mdstore.versioning import deployments, semver
 from mdstore.versioning.policy import Policy
 from mdstore.wire import v1
 
-PRINCIPAL: Final = ""
 """Who made a change: empty until authentication exists."""
 
 BUMP_NUMBERS: Final[dict[str, int]] = {
@@ -29,7 +28,7 @@ PATTERN_NUMBERS: Final[dict[str, int]] = {
 PATTERN_NAMES: Final = {number: name for name, number in PATTERN_NUMBERS.items()}
 
 
-def policy_row(policy: Policy, now: int, reason: str) -> PolicyRow:
+def policy_row(policy: Policy, now: int, reason: str, principal: str) -> PolicyRow:
     """A checked policy as a row to store."""
     return PolicyRow(
         metric=policy.metric,
@@ -38,7 +37,7 @@ def policy_row(policy: Policy, now: int, reason: str) -> PolicyRow:
         schema_properties=policy.schema_properties,
         target_properties=policy.target_properties,
         changed_at=now,
-        principal=PRINCIPAL,
+        principal=principal,
         reason=reason,
     )
 

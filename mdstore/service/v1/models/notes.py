@@ -6,8 +6,8 @@ from typing import Any, Final
 
 from mdstore.errors import InvalidArgumentError
 from mdstore.service.v1.models.catalog import model_named, version_named
-from mdstore.service.v1.models.messages import PRINCIPAL, annotation_message
-from mdstore.store import Transaction
+from mdstore.service.v1.models.messages import annotation_message
+from mdstore.store import Transaction, principal
 from mdstore.store.db import clock
 from mdstore.store.registry.annotations import AnnotationRow, add_annotation, annotations_of
 from mdstore.store.registry.versions import version_texts
@@ -32,7 +32,7 @@ def annotate(conn: Transaction, request: Any) -> Any:
         text=request.text,
         url=request.url,
         created_at=clock.now_ms(),
-        principal=PRINCIPAL,
+        principal=principal(conn),
     )
     add_annotation(conn, row)
     return v1.AnnotateResponse(annotation=annotation_message(model.name, row, version.text))

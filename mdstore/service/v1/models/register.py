@@ -17,12 +17,11 @@ from mdstore.service.v1.models.evidence import gather
 from mdstore.service.v1.models.messages import (
     BUMP_NAMES,
     BUMP_NUMBERS,
-    PRINCIPAL,
     policy_of,
     version_message,
     versions_messages,
 )
-from mdstore.store import Transaction
+from mdstore.store import Transaction, principal
 from mdstore.store.db import clock
 from mdstore.store.records.kinds import ARTIFACT
 from mdstore.store.records.links import attribute
@@ -77,7 +76,7 @@ def register_model_version(conn: Transaction, request: Any) -> Any:
         override_reason=request.reason if requested is not None else "",
         metric=current.evidence.metric,
         registered_at=clock.now_ms(),
-        principal=PRINCIPAL,
+        principal=principal(conn),
     )
     add_version(conn, row)
     _mark_artifact(conn, model.context_id, current.lineage.artifacts[request.artifact_id], row.text)
