@@ -50,6 +50,7 @@ def _serve(args: argparse.Namespace) -> int:
         audit_log=not args.no_audit_log,
         tls=tls,
         credentials=credentials,
+        metrics_port=args.metrics_port,
     )
     return 0
 
@@ -115,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="require authentication: principals, roles and token hashes (or $MDSTORE_TOKENS)",
+    )
+    serve.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve Prometheus metrics at http://HOST:PORT/metrics (0 picks a port)",
     )
     serve.add_argument(
         "--no-audit-log",

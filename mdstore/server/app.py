@@ -26,6 +26,7 @@ from mdstore import wire
 from mdstore.errors import InvalidArgumentError, UnavailableError
 from mdstore.server.auth import AuthInterceptor, Credentials
 from mdstore.server.interceptors import ErrorInterceptor
+from mdstore.server.metrics import Metrics, MetricsInterceptor, watch_database
 from mdstore.server.servicer import SERVED_SERVICES, Dispatcher, generic_handlers
 from mdstore.service.dispatch import Service
 from mdstore.service.registry import required_role
@@ -45,12 +46,14 @@ class MdstoreServer(grpc.Server):
     def __init__(self, server: grpc.Server, health_servicer: health.HealthServicer) -> None:
         self._server = server
         self.health = health_servicer
+        self.stopping = threading.Event()  # set first thing in stop(): watchers end
 
     def start(self) -> None:
         self._server.start()
 
     def stop(self, grace: float | None) -> threading.Event:
         """Marks every service NOT_SERVING, then stops; in-flight calls get ``grace``."""
+        self.stopping.set()
         self.health.enter_graceful_shutdown()
         return self._server.stop(grace)
 
@@ -103,6 +106,7 @@ def create_server(
     *,
     tls: TlsFiles | None = None,
     credentials: Credentials | None = None,
+    metrics: Metrics | None = None,
 ) -> tuple[MdstoreServer, int]:
     """Builds a server for ``dispatcher`` bound to ``address``; the caller starts it.
 
@@ -112,6 +116,7 @@ def create_server(
         max_workers: threads serving requests concurrently.
         tls: serve TLS (mutual TLS with ``client_ca``) instead of plaintext.
         credentials: require these principals (``server.auth``); None: anyone.
+        metrics: count and time every call into these (``server.metrics``).
 
     Returns:
         The (not yet started) server and the port it is bound to.
@@ -122,6 +127,7 @@ def create_server(
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="mdstore-rpc"),
         interceptors=[
+            *([MetricsInterceptor(metrics)] if metrics else []),
             *([AuthInterceptor(credentials, required_role)] if credentials else []),
             ErrorInterceptor(),
         ],
@@ -180,12 +186,15 @@ def serve(
     audit_log: bool = True,
     tls: TlsFiles | None = None,
     credentials: Credentials | None = None,
+    metrics_port: int | None = None,
 ) -> None:
     """Serves the database at ``url`` until SIGTERM or SIGINT, then stops gracefully.
 
     In-flight requests get ``grace_seconds`` to finish; a second signal stops at once.
     ``audit_log=False`` appends no audit entries (to measure their cost). ``tls``
-    and ``credentials`` as for ``create_server``.
+    and ``credentials`` as for ``create_server``. ``metrics_port``: serve Prometheus
+    metrics at ``http://host:port/metrics``. While the database does not answer,
+    the health service reports NOT_SERVING.
 
     Raises:
         FailedPreconditionError: the schema is stale; run ``mdstore db upgrade``.
@@ -196,10 +205,22 @@ def serve(
     if not audit_log:
         log.warning("the audit log is off: writes get no entry and `audit verify` will say so")
     try:
+        metrics = Metrics(service.database.engine) if metrics_port is not None else None
         server, bound_port = create_server(
-            service, _address(host, port), max_workers, tls=tls, credentials=credentials
+            service,
+            _address(host, port),
+            max_workers,
+            tls=tls,
+            credentials=credentials,
+            metrics=metrics,
         )
         server.start()
+        watch_database(
+            service.database.ping, server.health, ("", *SERVED_SERVICES), server.stopping
+        )
+        if metrics is not None and metrics_port is not None:
+            bound = metrics.serve_http(host, metrics_port)
+            log.info("metrics on http://%s/metrics", _address(host, bound))
         log.info(
             "mdstore serving %s (dialect %s, schema %s) on %s (%s, %s)",
             service.masked_url,

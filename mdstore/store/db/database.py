@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from mdstore.store.db.engine import create_db_engine, mask_url
 from mdstore.store.db.migrate import ensure_current
@@ -42,6 +42,11 @@ class Database:
     def run(self, work: Callable[[Transaction], T], *, read_only: bool = False) -> T:
         """Runs ``work`` in one transaction (see ``db.transactions.run_in_transaction``)."""
         return run_in_transaction(self.engine, work, read_only=read_only)
+
+    def ping(self) -> None:
+        """Raises unless the database answers a trivial query."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
     def close(self) -> None:
         """Closes all pooled connections."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -41,6 +42,11 @@ Transaction = Connection
 
 # Attempts per request before a deadlock, lock timeout or unique-key race is reported.
 MAX_ATTEMPTS = 8
+
+# Transactions rerun ("retry") and database errors by the error they became
+# ("error:UnavailableError"), since the process started: the server's metrics read
+# them. Counter increments are atomic enough under the GIL for counting.
+STATS: Counter[str] = Counter()
 
 # Driver error codes that mean "another transaction got in the way; run it again".
 _MYSQL_RETRY_CODES = {1213, 1205}  # deadlock, lock wait timeout
@@ -104,15 +110,19 @@ def _attempts(engine: Engine, work: Callable[[Transaction], T], read_only: bool)
                     return work(conn)
         except ConflictRetry as e:
             if attempt < MAX_ATTEMPTS:
+                STATS["retry"] += 1
                 _back_off(attempt)
                 continue
             raise e.cause from e
         except SQLAlchemyError as e:
             retry = is_retryable(e)
             if retry and attempt < MAX_ATTEMPTS:
+                STATS["retry"] += 1
                 _back_off(attempt)
                 continue
-            raise map_error(e, retry) from e
+            mapped = map_error(e, retry)
+            STATS[f"error:{type(mapped).__name__}"] += 1
+            raise mapped from e
     raise AssertionError("unreachable")
 
 
