@@ -76,6 +76,31 @@ def _db_current(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_backup(args: argparse.Namespace) -> int:
+    from mdstore.store.db.backup import backup
+
+    copied = backup(args.db, args.output)
+    total = sum(copied.rows.values())
+    print(
+        f"backed up {mask_url(args.db)} (schema {copied.revision}) to {args.output}: "
+        f"{total:,} rows in {len(copied.rows)} tables"
+    )
+    return 0
+
+
+def _db_restore(args: argparse.Namespace) -> int:
+    from mdstore.store.db.backup import restore
+
+    copied = restore(args.file, args.db)
+    total = sum(copied.rows.values())
+    print(
+        f"restored {args.file} (schema {copied.revision}) into {mask_url(args.db)}: "
+        f"{total:,} rows in {len(copied.rows)} tables; schema now at {head_revision()}. "
+        "Check it with `mdstore audit verify`."
+    )
+    return 0
+
+
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
@@ -139,6 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
     current = db_commands.add_parser("current", help="print the current and head revisions")
     _add_db_option(current)
     current.set_defaults(func=_db_current)
+    backup = db_commands.add_parser(
+        "backup", help="a consistent copy as a SQLite file, while the server keeps serving"
+    )
+    _add_db_option(backup)
+    backup.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    backup.set_defaults(func=_db_backup)
+    restore = db_commands.add_parser(
+        "restore", help="load a backup into an empty SQLite, MySQL or PostgreSQL database"
+    )
+    restore.add_argument("file", type=Path, metavar="FILE")
+    _add_db_option(restore)
+    restore.set_defaults(func=_db_restore)
     lineage.add_commands(commands, DEFAULT_DB)
     models.add_commands(commands, DEFAULT_DB)
     export.add_commands(commands, DEFAULT_DB)
