@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from mdstore.cli import audit, export, lineage, models, security
+from mdstore.cli import adopt, audit, export, lineage, models, security
 from mdstore.errors import InvalidArgumentError, MdstoreError
 from mdstore.store.db.engine import create_db_engine, mask_url
 from mdstore.store.db.migrate import current_revision, head_revision, upgrade
@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_commands(commands, DEFAULT_DB)
     audit.add_commands(commands, DEFAULT_DB)
     security.add_commands(commands)
+    adopt.add_commands(commands, DEFAULT_DB)
     return parser
 
 

@@ -67,6 +67,7 @@ SPECS: dict[str, RowSpec] = {
         _spec(schema.alias_change_table, ("model_id", "sequence")),
         _spec(schema.deployment_table, ("id",)),
         _spec(schema.annotation_table, ("id",)),
+        _spec(schema.mlmd_import_table, ("id",)),
     )
 }
 """Audited tables digested by their columns, by table name."""

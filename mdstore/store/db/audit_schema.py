@@ -42,3 +42,16 @@ audit_head_table: Table = Table(
     Column("hash", String(DIGEST_LENGTH), nullable=False),
     **MYSQL_TABLE,
 )
+
+# Imports of ML Metadata databases (store/mlmd_import): which source, when it
+# started and finished; a resumed import finds its row here.
+mlmd_import_table: Table = Table(
+    "mlmd_import",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("source_fingerprint", String(DIGEST_LENGTH), nullable=False),
+    Column("source", String(NAME_LENGTH), nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger, nullable=True),
+    **MYSQL_TABLE,
+)

@@ -91,7 +91,7 @@ def restore(path: Path, url: str, progress: Progress | None = None) -> Copied:
         upgrade(target, revision)
         with source.connect() as reading, target.begin() as writing:
             rows = _copy_tables(reading, writing.engine, progress, into=writing)
-            _move_sequences(writing)
+            move_sequences(writing)
         upgrade(target)
         return Copied(revision, rows)
     finally:
@@ -173,7 +173,7 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
     return {k: bytes(v) if isinstance(v, memoryview) else v for k, v in row.items()}
 
 
-def _move_sequences(conn: Connection) -> None:
+def move_sequences(conn: Connection) -> None:
     """PostgreSQL: moves each id sequence past the ids copied in (MySQL and SQLite
     follow explicit ids on their own)."""
     if conn.dialect.name != "postgresql":

@@ -349,3 +349,4 @@ from mdstore.store.db import audit_schema as _audit  # noqa: E402
 
 audit_entry_table: Table = _audit.audit_entry_table
 audit_head_table: Table = _audit.audit_head_table
+mlmd_import_table: Table = _audit.mlmd_import_table

@@ -210,9 +210,14 @@ def _check_external_id_free(conn: Transaction, kind: TypeKind, msg: Any, own_id:
         )
 
 
+def type_row(kind: TypeKind, msg: Any) -> dict[str, Any]:
+    """The type table's row for a type message (without its id)."""
+    return {"kind": kind.kind, "name": msg.name, "version": msg.version, **_columns(kind, msg)}
+
+
 def _insert_type(conn: Transaction, kind: TypeKind, msg: Any) -> int:
     _check_external_id_free(conn, kind, msg, own_id=-1)
-    row = {"kind": kind.kind, "name": msg.name, "version": msg.version, **_columns(kind, msg)}
+    row = type_row(kind, msg)
     key = conn.execute(insert(T).values(row)).inserted_primary_key
     assert key is not None  # None only for multi-row inserts
     type_id = int(key[0])
