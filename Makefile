@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8765
 
-.PHONY: install demo test test-fast proto proto-check lint bench clean graphviz
+.PHONY: install demo bench-import test test-fast proto proto-check lint bench clean graphviz
 
 install: $(VENV)/.installed graphviz
 
@@ -54,6 +54,10 @@ test-fast: install
 # BENCH_ARGS="--scale-max 100000" for a shorter run.
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# import-mlmd speed and peak memory at 100k and 1M artifacts; writes docs/import-benchmark.md.
+bench-import: install
+	$(PY) bench/import_mlmd.py $(BENCH_ARGS)
 
 demo: install
 	$(PY) examples/demo.py --port $(PORT)

@@ -9,9 +9,10 @@ with its reasons), moves `production` forward, rolls it back and prints the alia
 history, and exports what serves production as SVG, PROV-JSON and a CycloneDX ML-BOM;
 then asks the provenance questions in one call each (trace, impact of the first
 source, diff of the final model against the first) and deletes a source to show
-lineage survives; ends by writing the final model's signed audit bundle and
-picture, verifying the bundle offline and the audit log, and printing where the
-picture is; then stops the server.
+lineage survives; reads the server's Prometheus metrics, takes an online backup
+and restores it into a fresh database whose audit log verifies; ends by writing
+the final model's signed audit bundle and picture, verifying the bundle offline
+and the audit log, and printing where the picture is; then stops the server.
 
     python examples/demo.py --port 8765
 """
@@ -36,6 +37,7 @@ from breast_cancer.pipeline import declare_types, run_pipeline
 from breast_cancer.runs import RUNS
 from mdstore_client.digest import uri_sha256
 from model_versions import audit_bundle, export, versions
+from operations import operations
 from train_pipeline import summary
 
 START_SECONDS = 30
@@ -59,7 +61,7 @@ def say(text: str = "") -> None:
 def mdstore_serve(db_url: str, port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Runs `mdstore serve` until the block ends, then stops it with SIGTERM."""
     command = [sys.executable, "-m", "mdstore.cli", "serve", "--db", db_url]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--metrics-port", "0"]
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -196,7 +198,8 @@ def demo(port: int, workdir: Path, temporary: bool) -> int:
             versions(client, results, say)
             export(client, workdir, say)
             provenance(client, results[0], results[-1])
-            audit_bundle(client, workdir, say)
+            operations(db, log_path, workdir, say)
+            audit_bundle(client, workdir, say)  # the demo ends with what an auditor gets
             say(f"▸ The store now holds {counts(client)}.")
             if temporary:
                 say("  Its files are in a temporary directory; keep them with --workdir DIR.")

@@ -85,8 +85,10 @@ def test_prov_json_with_the_deletion(
     export(capsys, out, "models:/churn/1.0.0", "--format", "prov-json", "--db", url)
     document = ProvDocument.deserialize(content=out.read_text(), format="json")
     kinds = [record.get_type().localpart for record in document.get_records()]
-    assert kinds.count("Usage") == 3
+    # Three events read data; the registration of 1.0.0 used the model (an agent did it).
+    assert kinds.count("Usage") == 4
     assert kinds.count("Generation") == 3
+    assert kinds.count("Association") == 1
     assert "Invalidation" in kinds
     for fmt in ("prov-n", "prov-xml"):
         export(capsys, tmp_path / fmt, "--artifact", str(models[0]), "--format", fmt, "--db", url)

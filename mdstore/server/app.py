@@ -29,7 +29,7 @@ from mdstore.server.interceptors import ErrorInterceptor
 from mdstore.server.metrics import Metrics, MetricsInterceptor, watch_database
 from mdstore.server.servicer import SERVED_SERVICES, Dispatcher, generic_handlers
 from mdstore.service.dispatch import Service
-from mdstore.service.registry import required_role
+from mdstore.service.roles import required_role
 from mdstore.wire.messages import copy_pool
 
 log = logging.getLogger(__name__)

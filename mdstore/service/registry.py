@@ -158,22 +158,3 @@ def resolve(method: str) -> tuple[str, Handler]:
     if name is None:
         raise UnimplementedError(f"{method} is not implemented")
     return name, HANDLERS[name]
-
-
-# mdstore.v1 writes that change what others rely on: admin only.
-ADMIN_METHODS: frozenset[str] = frozenset(
-    {"Delete", "GarbageCollect", "SetAlias", "Deploy", "StopDeployment", "SetModelPolicy"}
-)
-
-
-def required_role(method: str) -> str:
-    """The least role that may call a method: "reader" (reads, lineage, audit),
-    "writer" (also puts and registrations) or "admin" (also ADMIN_METHODS).
-
-    Raises:
-        UnimplementedError: no such method is served.
-    """
-    name, handler = resolve(method)
-    if not handler.audited:
-        return "reader"
-    return "admin" if name.rsplit("/", 1)[-1] in ADMIN_METHODS else "writer"

@@ -43,7 +43,7 @@ class ScriptedDispatcher:
         self.calls = 0
         self._responses = {name: response for name, _, response in service_methods(MLMD_SERVICE)}
 
-    def call_wire(self, method: str, request: Any) -> Any:
+    def call_wire(self, method: str, request: Any, principal: str = "") -> Any:
         self.calls += 1
         if self.errors:
             raise self.errors.pop(0)

@@ -15,7 +15,8 @@ from mdstore.cli import main
 from mdstore.server.app import TlsFiles, create_server
 from mdstore.server.auth import Credentials, token_hash
 from mdstore.service.dispatch import Service
-from mdstore.service.registry import HANDLERS, required_role
+from mdstore.service.registry import HANDLERS
+from mdstore.service.roles import required_role
 from mdstore.wire import mlmd, v1
 from tests.helpers.databases import table_counts
 from tests.helpers.processes import start_serve
