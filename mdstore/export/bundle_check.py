@@ -19,7 +19,15 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from mdstore.export.bundle import AUDIT, ENVELOPE, NODES, PREDICATE_TYPE, PROV, STATEMENT_TYPE
+from mdstore.export.bundle import (
+    AUDIT,
+    ENTRY_FIELDS,
+    ENVELOPE,
+    NODES,
+    PREDICATE_TYPE,
+    PROV,
+    STATEMENT_TYPE,
+)
 from mdstore.export.signing import open_envelope
 from mdstore.store.audit.digests import entry_hash
 
@@ -107,18 +115,7 @@ def _check_chain(files: dict[str, bytes], predicate: dict[str, Any]) -> list[str
     previous: dict[str, Any] | None = None
     for entry in audit.get("entries", []):
         seq = entry["seq"]
-        fields = [
-            entry[f]
-            for f in (
-                "seq",
-                "recorded_at_millis",
-                "principal",
-                "method",
-                "request_digest",
-                "affected_json",
-                "prev_hash",
-            )
-        ]
+        fields = [entry[f] for f in ENTRY_FIELDS[:-1]]  # all but the hash itself
         if entry_hash(*fields) != entry["hash"]:
             problems.append(f"broken chain: entry {seq}'s hash does not match its contents")
         if (

@@ -34,6 +34,7 @@ from typing import Any, Final
 import grpc
 
 from mdstore.errors import InvalidArgumentError
+from mdstore.server.interceptors import Behaviour, WrappingInterceptor
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +124,6 @@ class Credentials:
         return None
 
 
-Behaviour = Callable[[Any, grpc.ServicerContext], Any]
-
-
 def _checked(behaviour: Behaviour, method: str, credentials: Credentials, role: str) -> Behaviour:
     needed = ROLES.index(role)
 
@@ -152,34 +150,19 @@ def _checked(behaviour: Behaviour, method: str, credentials: Credentials, role: 
     return checked
 
 
-class AuthInterceptor(grpc.ServerInterceptor):
+class AuthInterceptor(WrappingInterceptor):
     """Checks every call's credentials and role before it reaches a handler.
 
     ``required_role(method)`` names the least role a ``"<service>/<method>"`` needs
-    (the service's ``registry.required_role``).
+    (``service.roles.required_role``).
     """
 
     def __init__(self, credentials: Credentials, required_role: Callable[[str], str]) -> None:
+        super().__init__()
         self.credentials = credentials
         self.required_role = required_role
-        self._wrapped: dict[str, tuple[Any, Any]] = {}
 
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method.lstrip("/")
-        if handler is None or handler.unary_unary is None or method.startswith(OPEN_SERVICES):
-            return handler
-        cached = self._wrapped.get(method)
-        if cached is not None and cached[0] is handler:
-            return cached[1]  # type: ignore[no-any-return]
-        wrapped = grpc.unary_unary_rpc_method_handler(
-            _checked(handler.unary_unary, method, self.credentials, self.required_role(method)),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-        self._wrapped[method] = (handler, wrapped)
-        return wrapped
+    def wrap(self, behaviour: Behaviour, method: str) -> Behaviour | None:
+        if method.startswith(OPEN_SERVICES):
+            return None
+        return _checked(behaviour, method, self.credentials, self.required_role(method))

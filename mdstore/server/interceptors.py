@@ -44,19 +44,23 @@ def _guarded(behaviour: Behaviour, method: str) -> Behaviour:
     return guarded
 
 
-class ErrorInterceptor(grpc.ServerInterceptor):
-    """Wraps every unary-unary handler so errors map to statuses (Feast style).
+class WrappingInterceptor(grpc.ServerInterceptor):
+    """Wraps every unary-unary handler with ``wrap(behaviour, method)`` (Feast style).
 
     gRPC asks the interceptor for the handler of every call; each handler is
     wrapped once and the wrapper is reused, so a call costs a dictionary lookup.
+    Streaming handlers (health Watch, reflection) pass through unwrapped, and so
+    does a handler for which ``wrap`` returns None.
     """
 
     def __init__(self) -> None:
-        # method -> (the handler as found, its wrapper). Written by gRPC's one
-        # dispatch thread; a lost race would only wrap a handler twice.
-        self._wrapped: dict[
-            str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]
-        ] = {}
+        # method -> (the handler as found, what to return for it). Written by gRPC's
+        # one dispatch thread; a lost race would only wrap a handler twice.
+        self._wrapped: dict[str, tuple[Any, Any]] = {}
+
+    def wrap(self, behaviour: Behaviour, method: str) -> Behaviour | None:
+        """The behaviour to run instead, for ``"<service>/<method>"``."""
+        raise NotImplementedError
 
     def intercept_service(
         self,
@@ -65,15 +69,27 @@ class ErrorInterceptor(grpc.ServerInterceptor):
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
-            return handler  # unknown method, or streaming (health Watch, reflection)
-        method = handler_call_details.method
+            return handler
+        method = handler_call_details.method.lstrip("/")
         cached = self._wrapped.get(method)
         if cached is not None and cached[0] is handler:
-            return cached[1]
-        wrapped = grpc.unary_unary_rpc_method_handler(
-            _guarded(handler.unary_unary, method),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
+            return cached[1]  # type: ignore[no-any-return]
+        behaviour = self.wrap(handler.unary_unary, method)
+        wrapped = (
+            handler
+            if behaviour is None
+            else grpc.unary_unary_rpc_method_handler(
+                behaviour,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
         )
         self._wrapped[method] = (handler, wrapped)
         return wrapped
+
+
+class ErrorInterceptor(WrappingInterceptor):
+    """Maps every error of a handler to its gRPC status (see the module docstring)."""
+
+    def wrap(self, behaviour: Behaviour, method: str) -> Behaviour:
+        return _guarded(behaviour, method)

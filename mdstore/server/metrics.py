@@ -27,11 +27,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from mdstore.server.interceptors import Behaviour, WrappingInterceptor
 from mdstore.store.db.transactions import STATS
 
 log = logging.getLogger(__name__)
 
-Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 _BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
@@ -109,32 +109,15 @@ def _measured(behaviour: Behaviour, method: str, metrics: Metrics) -> Behaviour:
     return measured
 
 
-class MetricsInterceptor(grpc.ServerInterceptor):
+class MetricsInterceptor(WrappingInterceptor):
     """Counts and times every unary call (the outermost interceptor)."""
 
     def __init__(self, metrics: Metrics) -> None:
+        super().__init__()
         self.metrics = metrics
-        self._wrapped: dict[str, tuple[Any, Any]] = {}
 
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler[Any, Any] | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        method = handler_call_details.method.lstrip("/")
-        cached = self._wrapped.get(method)
-        if cached is not None and cached[0] is handler:
-            return cached[1]  # type: ignore[no-any-return]
-        wrapped = grpc.unary_unary_rpc_method_handler(
-            _measured(handler.unary_unary, method, self.metrics),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
-        self._wrapped[method] = (handler, wrapped)
-        return wrapped
+    def wrap(self, behaviour: Behaviour, method: str) -> Behaviour:
+        return _measured(behaviour, method, self.metrics)
 
 
 def watch_database(
