@@ -17,6 +17,12 @@ def connect(where):
         config.sqlite.filename_uri = rest
         config.sqlite.connection_mode = 3
         return metadata_store.MetadataStore(config)
+    if kind == "postgres":
+        host, port, database = rest.split(":")
+        config = pb.ConnectionConfig()
+        config.postgresql.host, config.postgresql.port = host, port
+        config.postgresql.dbname, config.postgresql.user = database, "postgres"
+        return metadata_store.MetadataStore(config)
     if kind == "mysql":
         host, port, database = rest.split(":")
         config = pb.ConnectionConfig()
@@ -118,8 +124,10 @@ def out(name, call):
 out("artifact_types", store.get_artifact_types)
 out("execution_types", store.get_execution_types)
 out("context_types", store.get_context_types)
-artifacts = store.get_artifacts()
-executions, contexts = store.get_executions(), store.get_contexts()
+# Without list options the order is the backend's: visit nodes by id.
+artifacts = sorted(store.get_artifacts(), key=lambda a: a.id)
+executions = sorted(store.get_executions(), key=lambda e: e.id)
+contexts = sorted(store.get_contexts(), key=lambda c: c.id)
 out("artifacts", lambda: artifacts if full else [a for a in artifacts if a.id <= 50])
 print(json.dumps({"call": "artifact count", "answer": len(artifacts)}))
 out("executions", lambda: executions)

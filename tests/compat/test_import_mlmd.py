@@ -1,8 +1,9 @@
 """``mdstore import-mlmd`` of databases ml-metadata 1.17.1 wrote itself, in-process
-on SQLite (100,000+ artifacts) and on MariaDB: afterwards every read the
+on SQLite (100,000+ artifacts), MariaDB and PostgreSQL: afterwards every read the
 ml-metadata client makes is answered by mdstore on the new database exactly as
 ml-metadata answered it on the old one (same ids, same fields), the audit log
-verifies, and an import killed midway and run again ends the same."""
+verifies, and an import killed midway and run again ends the same. MLMD's own
+MariaDB and PostgreSQL databases are imported too (into the other kind)."""
 
 from __future__ import annotations
 
@@ -75,17 +76,27 @@ def test_sqlite_database_of_100k_artifacts(mlmd_python: Path, tmp_path: Path) ->
     assert run_mdstore("audit", "verify", "--db", target).returncode == 0
 
 
-def test_mariadb_database_into_postgresql(
-    mlmd_python: Path, tmp_path: Path, fresh_database: Callable[[str, str], str]
+# (MLMD's source backend, the port its client reaches it on, mdstore's target backend)
+SERVER_SOURCES = [("mysql", 3306, "postgres"), ("postgres", 5432, "mysql")]
+
+
+@pytest.mark.parametrize(("backend", "port", "into"), SERVER_SOURCES)
+def test_server_database_into_another_kind(
+    mlmd_python: Path,
+    tmp_path: Path,
+    fresh_database: Callable[[str, str], str],
+    backend: str,
+    port: int,
+    into: str,
 ) -> None:
-    admin = admin_url("mysql")
+    admin = admin_url(backend)
     source = create_database(admin, "mlmd_source")
     try:
         name = source.rsplit("/", 1)[1]
-        where = f"mysql:127.0.0.1:3306:{name}"
+        where = f"{backend}:127.0.0.1:{port}:{name}"
         _write(where, 2_000)
         before = _dump(where)
-        target = fresh_database("postgres", "imported")
+        target = fresh_database(into, "imported")
         done = run_mdstore("import-mlmd", "--from", source, "--db", target)
         assert "every table's rows are accounted for" in done.stdout
         _check_same(before, _answers_after_import(target, tmp_path / "serve.log"))
