@@ -22,7 +22,7 @@ def _import(args: argparse.Namespace) -> int:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=_stderr(),
-            transient=not sys.stderr.isatty(),
+            disable=not sys.stderr.isatty(),  # no bar in logs and pipes
         ) as bar:
             tasks: dict[str, Any] = {}
 

@@ -38,7 +38,8 @@ class Source:
             found = {name.lower(): name for name in inspect(self.engine).get_table_names()}
         except SQLAlchemyError as e:
             self.engine.dispose()
-            raise UnavailableError(f"cannot read the ML Metadata database: {e}") from e
+            cause = str(getattr(e, "orig", None) or e).splitlines()[0]
+            raise UnavailableError(f"cannot read the ML Metadata database: {cause}") from e
         missing = [t for t in _TABLES if t.lower() not in found]
         if missing:
             self.engine.dispose()

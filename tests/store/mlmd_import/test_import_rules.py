@@ -101,3 +101,17 @@ def test_a_changed_import_record_fails_verify(tmp_path: Path) -> None:
         transaction.rollback()
     assert first is not None
     assert first.message.endswith("mlmd import 1 differs from what the entry recorded")
+
+
+def test_an_unreadable_source_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mdstore.cli import main
+
+    target = f"sqlite:///{tmp_path}/md.db"
+    assert main(["import-mlmd", "--from", f"sqlite:///{tmp_path}/none/x.db", "--db", target]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "mdstore: error: cannot read the ML Metadata database: unable to open database file\n"
+    )
