@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from mdstore.errors import FailedPreconditionError
 from mdstore.store.audit.digests import canonical_json, entry_hash
@@ -25,7 +25,7 @@ from mdstore.store.audit.rows import SPECS, spec_digests
 from mdstore.store.db import clock, schema
 from mdstore.store.db.audit_schema import HEAD_ID
 from mdstore.store.db.transactions import Transaction
-from mdstore.store.driver import execute_many, fetch
+from mdstore.store.driver import batches, execute_many, fetch
 
 ENTRY = schema.audit_entry_table
 HEAD = schema.audit_head_table
@@ -125,13 +125,20 @@ def entries(conn: Transaction, *, after: int = 0, batch: int = 1000) -> Iterator
 def entries_touching(conn: Transaction, node_keys: list[str]) -> list[Entry]:
     """The entries whose writes touched any of these nodes (``artifact:12``), in order.
 
-    The text match narrows the scan in SQL; the parsed entry decides.
+    A text match on ``affected`` narrows each scan in SQL, for up to _KEYS_PER_SCAN
+    keys at once (one scan of the log per chunk, not per node); the parsed entry
+    decides.
     """
     columns = [ENTRY.c[c] for c in ENTRY_COLUMNS]
     wanted = set(node_keys)
-    found: list[Entry] = []
-    for key in sorted(wanted):
-        query = select(*columns).where(ENTRY.c.affected.contains(f'"{key}"'))
-        found.extend(Entry(*row) for row in conn.execute(query))
-    unique = {e.seq: e for e in found if wanted & set(json.loads(e.affected)["nodes"])}
-    return [unique[s] for s in sorted(unique)]
+    found: dict[int, Entry] = {}
+    for chunk in batches(sorted(wanted), _KEYS_PER_SCAN):
+        matches = or_(*(ENTRY.c.affected.contains(f'"{key}"') for key in chunk))
+        for row in conn.execute(select(*columns).where(matches)):
+            entry = Entry(*row)
+            if entry.seq not in found and wanted & set(json.loads(entry.affected)["nodes"]):
+                found[entry.seq] = entry
+    return [found[seq] for seq in sorted(found)]
+
+
+_KEYS_PER_SCAN = 100
