@@ -18,6 +18,7 @@ from typing import Any
 from google.protobuf import json_format
 
 from mdstore.store.records.kinds import TYPE_KINDS, TypeKind
+from mdstore.store.records.types import type_message
 from mdstore.wire import mlmd
 
 STRUCT_PREFIX = "mlmd-struct::"
@@ -58,15 +59,8 @@ def _type(
     kind: TypeKind, row: Sequence[Any], props: list[tuple[str, int]], base: int | None
 ) -> Any:
     type_id, name, version, _, description, input_type, output_type, external_id = row
-    msg = kind.message(id=type_id, name=name)
-    if version:
-        msg.version = version
-    if description is not None:
-        msg.description = description
-    if external_id is not None:
-        msg.external_id = external_id
-    if base is not None:
-        msg.base_type = base
+    # mdstore's own reading of a type row; MLMD keeps struct types as JSON, parsed below.
+    msg = type_message(kind, (type_id, name, version, description, external_id, base, None, None))
     if kind.has_struct_types:
         for field, text in (("input_type", input_type), ("output_type", output_type)):
             if text:

@@ -104,7 +104,7 @@ def _messages(kind: TypeKind, rows: Sequence[Sequence[Any]]) -> list[Any]:
     for row in rows:
         if row[0] != current_id:
             current_id = row[0]
-            messages.append(_to_message(kind, row))
+            messages.append(type_message(kind, row))
         property_name, data_type = row[_PROPERTY_AT:]
         if property_name is not None:  # NULL: the type has no properties
             # In property-name order, as the separate properties query gave them:
@@ -113,7 +113,7 @@ def _messages(kind: TypeKind, rows: Sequence[Sequence[Any]]) -> list[Any]:
     return messages
 
 
-def _to_message(kind: TypeKind, row: Sequence[Any]) -> Any:
+def type_message(kind: TypeKind, row: Sequence[Any]) -> Any:
     """The message of a type row, without its properties."""
     type_id, name, version, description, external_id, base_type, input_type, output_type, *_ = row
     msg = kind.message(id=type_id, name=name)
