@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from mdstore.wire import v1
+from mdstore.wire.pages import all_audit_entries
 from mdstore_client.convert import ARTIFACT, CONTEXT, EXECUTION, Kind
 from mdstore_client.models import Artifact, Context, Execution, Node
 from mdstore_client.provenance import KIND_NUMBERS, time_from_millis
@@ -81,15 +82,8 @@ class AuditCalls:
         wanted += [("artifact", i) for i in artifact_ids]
         wanted += [("execution", i) for i in execution_ids]
         refs = [v1.NodeRef(kind=KIND_NUMBERS[label], id=i) for label, i in wanted]
-        entries: list[AuditEntry] = []
-        after: int | None = 0
-        while after is not None:
-            page = self.call(
-                "GetAuditEntries", v1.GetAuditEntriesRequest(nodes=refs, after_seq=after)
-            )
-            entries.extend(_entry(e) for e in page.entries)
-            after = page.next_after_seq if page.HasField("next_after_seq") else None
-        return entries
+        answer = all_audit_entries(self.call, v1.GetAuditEntriesRequest(nodes=refs))
+        return [_entry(e) for e in answer.entries]
 
 
 def _kind(node: Node) -> Kind:

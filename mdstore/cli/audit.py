@@ -9,6 +9,7 @@ from typing import Any
 
 from mdstore.cli.lineage import connect, store_options
 from mdstore.wire import v1
+from mdstore.wire.pages import all_audit_entries
 
 _SHOWN_PROBLEMS = 20
 
@@ -38,14 +39,9 @@ def _log(args: argparse.Namespace) -> int:
         nodes.append(v1.NodeRef(kind=1, id=args.artifact))
     if args.execution is not None:
         nodes.append(v1.NodeRef(kind=2, id=args.execution))
-    entries: list[Any] = []
     with connect(args) as client:
-        after: int | None = 0
-        while after is not None:
-            request = v1.GetAuditEntriesRequest(nodes=nodes, after_seq=after)
-            page = client.call("GetAuditEntries", request)
-            entries.extend(page.entries)
-            after = page.next_after_seq if page.HasField("next_after_seq") else None
+        request = v1.GetAuditEntriesRequest(nodes=nodes)
+        entries = all_audit_entries(client.call, request).entries
     if args.format == "json":
         print(json.dumps({"entries": [_entry_json(e) for e in entries]}, indent=2))
     else:

@@ -26,7 +26,7 @@ from mdstore.export import openlineage_events, picture, prov_document
 from mdstore.export.lineage import Lineage
 from mdstore.export.signing import envelope
 from mdstore.wire import v1
-from mdstore.wire.pages import Caller
+from mdstore.wire.pages import Caller, all_audit_entries
 
 STATEMENT_TYPE: Final = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE: Final = "https://mdstore.dev/attestations/lineage-bundle/v1"
@@ -84,13 +84,8 @@ def fetch_parts(call: Caller, lineage: Lineage, subject: Subject) -> Parts:
         v1.NodeRef(kind=_KIND_CODES[key.split(":")[0]], id=int(key.split(":")[1]))
         for key in nodes_of(lineage)
     ]
-    parts = Parts()
-    after: int | None = 0
-    while after is not None:
-        page = call("GetAuditEntries", v1.GetAuditEntriesRequest(nodes=refs, after_seq=after))
-        parts.audit_entries.extend(page.entries)
-        parts.head = (page.head_seq, page.head_hash)
-        after = page.next_after_seq if page.HasField("next_after_seq") else None
+    audit = all_audit_entries(call, v1.GetAuditEntriesRequest(nodes=refs))
+    parts = Parts(list(audit.entries), (audit.head_seq, audit.head_hash))
     if lineage.model:
         parts.history = {
             "model": lineage.model,
@@ -113,16 +108,7 @@ def render(
         PROV: prov_document.render(lineage, "prov-json"),
         "lineage.openlineage.jsonl": openlineage_events.render(lineage),
         "lineage.svg": picture.render(lineage, "svg"),
-        NODES: _dump(
-            [
-                {
-                    "key": k,
-                    "sha256": hashlib.sha256(stored_blob(n)).hexdigest(),
-                    "blob": base64.b64encode(stored_blob(n)).decode(),
-                }
-                for k, n in nodes.items()
-            ]
-        ),
+        NODES: _dump([_node_json(key, stored_blob(node)) for key, node in nodes.items()]),
         AUDIT: _dump(
             {
                 "head": {"seq": parts.head[0], "hash": parts.head[1]},
@@ -154,6 +140,14 @@ def render(
         for name, data in files.items():
             bundle.writestr(name, data)
     return out.getvalue()
+
+
+def _node_json(key: str, blob: bytes) -> dict[str, str]:
+    return {
+        "key": key,
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "blob": base64.b64encode(blob).decode(),
+    }
 
 
 ENTRY_FIELDS: Final = (

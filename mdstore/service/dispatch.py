@@ -16,7 +16,6 @@ from mdstore.service.registry import Handler, resolve
 from mdstore.store import Database, Transaction
 from mdstore.store.audit import chain
 from mdstore.store.audit.digests import sha256_hex
-from mdstore.store.audit.journal import close_journal, open_journal
 from mdstore.store.db.transactions import set_principal
 from mdstore.wire.encoding import Encoded
 from mdstore.wire.utf8 import check_utf8
@@ -108,16 +107,17 @@ def _writing(handler: Handler, method: str, request: Any, principal: str, audit:
 
     def work(conn: Transaction) -> Any:
         set_principal(conn, principal)
-        journal = open_journal(conn) if audited else None
         try:
-            response = handler.function(conn, request)
-            if journal is not None:
-                chain.append(
-                    conn, journal, method=method, request_digest=request_digest, principal=principal
-                )
-            return response
+            if not audited:
+                return handler.function(conn, request)
+            return chain.recorded(
+                conn,
+                lambda: handler.function(conn, request),
+                method=method,
+                request_digest=request_digest,
+                principal=principal,
+            )
         finally:
-            close_journal(conn)
             set_principal(conn, None)
 
     return work

@@ -1,8 +1,9 @@
 """Following an ``mdstore.v1`` answer's pages to the end, as one response.
 
-Trace and Impact answers over their page size come in pages (``next_page_token``);
-the embedded API, the client and the CLI want the whole answer. Repeated fields
-of the pages are concatenated; scalar fields keep the first page's values.
+Trace and Impact answers over their page size come in pages (``next_page_token``),
+GetAuditEntries answers in pages of entries (``next_after_seq``); the embedded
+API, the client, the CLI and the exports want the whole answer. Repeated fields
+of the pages are concatenated; scalar fields take the last page's values.
 """
 
 from __future__ import annotations
@@ -23,4 +24,18 @@ def all_pages(call: Caller, method: str, request: Any) -> Any:
         response = call(method, request)
         merged.MergeFrom(response)  # repeated fields append; scalars take the last page's
     merged.next_page_token = ""
+    return merged
+
+
+def all_audit_entries(call: Caller, request: Any) -> Any:
+    """GetAuditEntries page by page; one response with every entry and the head the
+    last page saw."""
+    response = call("GetAuditEntries", request)
+    merged = type(response)()
+    merged.CopyFrom(response)
+    while response.HasField("next_after_seq"):
+        request.after_seq = response.next_after_seq
+        response = call("GetAuditEntries", request)
+        merged.MergeFrom(response)
+    merged.ClearField("next_after_seq")
     return merged

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 from mdstore.errors import InvalidArgumentError
@@ -42,7 +43,7 @@ def get_audit_entries(conn: Transaction, request: Any) -> Any:
     if keys:
         found = [e for e in chain.entries_touching(conn, keys) if e.seq > request.after_seq]
     else:
-        found = list(_first(chain.entries(conn, after=request.after_seq, batch=size + 1), size + 1))
+        found = list(islice(chain.entries(conn, after=request.after_seq, batch=size + 1), size + 1))
     head_seq, head_hash = chain.head(conn) or (0, "")
     response = v1.GetAuditEntriesResponse(
         entries=[_message(e) for e in found[:size]], head_seq=head_seq, head_hash=head_hash
@@ -50,13 +51,6 @@ def get_audit_entries(conn: Transaction, request: Any) -> Any:
     if len(found) > size:
         response.next_after_seq = found[size - 1].seq
     return response
-
-
-def _first(entries: Any, n: int) -> Any:
-    for i, entry in enumerate(entries):
-        if i == n:
-            return
-        yield entry
 
 
 def _message(entry: chain.Entry) -> Any:

@@ -12,21 +12,22 @@ forks or gaps. A request that rolls back leaves no entry.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 
 from mdstore.errors import FailedPreconditionError
 from mdstore.store.audit.digests import canonical_json, entry_hash
-from mdstore.store.audit.journal import Journal
+from mdstore.store.audit.journal import Journal, close_journal, open_journal
 from mdstore.store.audit.rows import SPECS, spec_digests
 from mdstore.store.db import clock, schema
 from mdstore.store.db.audit_schema import HEAD_ID
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.driver import batches, execute_many, fetch
 
+T = TypeVar("T")
 ENTRY = schema.audit_entry_table
 HEAD = schema.audit_head_table
 ENTRY_COLUMNS = tuple(c.name for c in ENTRY.columns)
@@ -69,11 +70,24 @@ class Entry:
         rows: dict[str, str] = json.loads(self.affected).get("rows", {})
         return rows
 
-    def to_json(self) -> dict[str, Any]:
-        """The entry as a JSON object (``affected`` parsed)."""
-        out = {c: getattr(self, c) for c in ENTRY_COLUMNS}
-        out["affected"] = json.loads(self.affected)
-        return out
+
+def recorded(
+    conn: Transaction,
+    work: Callable[[], T],
+    *,
+    method: str,
+    request_digest: str,
+    principal: str,
+) -> T:
+    """Runs ``work`` (a request's writes on ``conn``) and appends the entry recording
+    them, in the same transaction; returns what ``work`` returns."""
+    journal = open_journal(conn)
+    try:
+        result = work()
+        append(conn, journal, method=method, request_digest=request_digest, principal=principal)
+        return result
+    finally:
+        close_journal(conn)
 
 
 def append(

@@ -25,8 +25,6 @@ from mdstore.store.db import schema
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.driver import batches
 
-NODE_TABLES = ("artifact", "execution", "context")
-
 
 @dataclass(frozen=True)
 class RowSpec:
@@ -71,17 +69,6 @@ SPECS: dict[str, RowSpec] = {
     )
 }
 """Audited tables digested by their columns, by table name."""
-
-# Rows that belong to another audited row and are digested with it.
-OWNED_TABLES = (
-    "type_property",
-    "artifact_property",
-    "execution_property",
-    "context_property",
-    "event_path",
-)
-# Tables outside the audit: its own, and alembic's.
-UNAUDITED_TABLES = ("audit_entry", "audit_head", "alembic_version")
 
 TP = schema.type_property_table
 

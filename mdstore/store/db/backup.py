@@ -57,13 +57,16 @@ def backup(url: str, path: Path, progress: Progress | None = None) -> Copied:
             raise FailedPreconditionError("the database holds no mdstore schema to back up")
         if engine.dialect.name == "sqlite":
             _sqlite_online_backup(make_url(url).database or "", path)
-            return Copied(revision, _counts(_sqlite_engine(path)))
+            return Copied(revision, _counts(path))
         target = _sqlite_engine(path)
-        upgrade(target, revision)
-        with engine.connect() as source:
-            _repeatable_read(source)
-            with source.begin():
-                rows = _copy_tables(source, target, progress)
+        try:
+            upgrade(target, revision)
+            with engine.connect() as source, target.begin() as writing:
+                _repeatable_read(source)
+                with source.begin():
+                    rows = _copy_tables(source, writing, progress)
+        finally:
+            target.dispose()
         return Copied(revision, rows)
     finally:
         engine.dispose()
@@ -90,7 +93,7 @@ def restore(path: Path, url: str, progress: Progress | None = None) -> Copied:
         _require_empty(target)
         upgrade(target, revision)
         with source.connect() as reading, target.begin() as writing:
-            rows = _copy_tables(reading, writing.engine, progress, into=writing)
+            rows = _copy_tables(reading, writing, progress)
             move_sequences(writing)
         upgrade(target)
         return Copied(revision, rows)
@@ -139,16 +142,9 @@ def _tables(conn: Connection) -> list[Table]:
     return [t for t in reflected.sorted_tables if t.name != "alembic_version"]
 
 
-def _copy_tables(
-    source: Connection,
-    target: Engine,
-    progress: Progress | None,
-    into: Connection | None = None,
-) -> dict[str, int]:
+def _copy_tables(source: Connection, into: Connection, progress: Progress | None) -> dict[str, int]:
+    """Copies every table of ``source`` into the same tables of ``into``; rows per table."""
     counts: dict[str, int] = {}
-    if into is None:
-        with target.begin() as conn:
-            return _copy_tables(source, target, progress, into=conn)
     for table in _tables(source):
         destination = Table(table.name, MetaData(), autoload_with=into)
         if table.name == "audit_head":
@@ -190,9 +186,14 @@ def move_sequences(conn: Connection) -> None:
         )
 
 
-def _counts(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return {
-            t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-            for t in _tables(conn)
-        }
+def _counts(path: Path) -> dict[str, int]:
+    """Rows per table of the backup at ``path``."""
+    engine = _sqlite_engine(path)
+    try:
+        with engine.connect() as conn:
+            return {
+                t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in _tables(conn)
+            }
+    finally:
+        engine.dispose()

@@ -1,4 +1,5 @@
-"""Writing imported rows into mdstore's tables with their ML Metadata ids kept.
+"""Writing imported types, events and links with their ML Metadata ids kept (nodes
+go through ``records.node_writes.insert_with_ids``).
 
 The rows are those mdstore's own writers produce (the same columns, property
 rows, stored messages and path rows), reported to the request's audit journal
@@ -14,15 +15,12 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from mdstore.store.audit.journal import touched, wrote_events, wrote_nodes, wrote_rows
+from mdstore.store.audit.journal import touched, wrote_events, wrote_rows
 from mdstore.store.db import schema
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.driver import execute_many, insert_sql
-from mdstore.store.records.blobs import node_blob
 from mdstore.store.records.events import EVENT_COLUMNS, step_rows
-from mdstore.store.records.kinds import NodeKind, TypeKind
-from mdstore.store.records.node_writes import column_values, node_columns
-from mdstore.store.records.nodes import property_columns, property_rows
+from mdstore.store.records.kinds import TypeKind
 from mdstore.store.records.types import type_row
 
 _STEP_COLUMNS = ("event_id", "position", "is_index_step", "step_index", "step_key")
@@ -37,30 +35,6 @@ def load_types(conn: Transaction, types: Sequence[tuple[TypeKind, Any]]) -> None
         if properties:
             conn.execute(insert(schema.type_property_table), properties)
     touched(conn, "type", [(msg.id,) for _, msg in types])
-
-
-def load_nodes(
-    conn: Transaction, kind: NodeKind, nodes: Sequence[Any], type_names: dict[int, str]
-) -> None:
-    rows = [
-        (
-            n.id,
-            *column_values(kind, n),
-            n.create_time_since_epoch,
-            n.last_update_time_since_epoch,
-            node_blob(
-                kind, n, type_names[n.type_id], n.create_time_since_epoch,
-                n.last_update_time_since_epoch,
-            ),
-        )
-        for n in nodes
-    ]  # fmt: skip
-    columns = ("id", *node_columns(kind), "create_time_since_epoch",
-               "last_update_time_since_epoch", "proto")  # fmt: skip
-    execute_many(conn, insert_sql(kind.table.name, columns), rows)
-    props = [p for n in nodes for p in property_rows(kind, n.id, n)]
-    execute_many(conn, insert_sql(kind.properties.name, property_columns(kind)), props)
-    wrote_nodes(conn, kind.label, [r[0] for r in rows], [r[-1] for r in rows])
 
 
 def load_events(conn: Transaction, events: Sequence[tuple[int, Any]]) -> None:

@@ -21,14 +21,16 @@ from sqlalchemy import func, insert, select, update
 from mdstore.errors import FailedPreconditionError
 from mdstore.store.audit import chain
 from mdstore.store.audit.digests import canonical_json, sha256_hex
-from mdstore.store.audit.journal import close_journal, open_journal, touched
+from mdstore.store.audit.journal import touched
 from mdstore.store.db import clock, schema
 from mdstore.store.db.backup import move_sequences
 from mdstore.store.db.database import Database
+from mdstore.store.db.engine import mask_url
 from mdstore.store.db.transactions import Transaction
 from mdstore.store.mlmd_import import convert, load
 from mdstore.store.mlmd_import.source import PROPERTY_COLUMNS, Source
 from mdstore.store.records.kinds import ARTIFACT, CONTEXT, EXECUTION, NodeKind
+from mdstore.store.records.node_writes import insert_with_ids
 
 METHOD = "mdstore/ImportMlmd"  # the audit entries' method
 PRINCIPAL = "import-mlmd"
@@ -120,8 +122,6 @@ class _Job:
         return False
 
     def _record_claim(self, conn: Transaction, source_url: str) -> None:
-        from mdstore.store.db.engine import mask_url
-
         values = {
             "id": 1,
             "source_fingerprint": self.fingerprint,
@@ -132,13 +132,8 @@ class _Job:
 
     def _in_batch(self, conn: Transaction, what: str, work: Callable[[], Any]) -> None:
         """Runs ``work`` in the open transaction and appends its audit entry."""
-        journal = open_journal(conn)
-        try:
-            work()
-            digest = sha256_hex(canonical_json([self.fingerprint, what]).encode())
-            chain.append(conn, journal, method=METHOD, request_digest=digest, principal=PRINCIPAL)
-        finally:
-            close_journal(conn)
+        digest = sha256_hex(canonical_json([self.fingerprint, what]).encode())
+        chain.recorded(conn, work, method=METHOD, request_digest=digest, principal=PRINCIPAL)
 
     def _write(self, what: str, loader: Callable[..., None], *args: Any) -> None:
         """One batch: ``loader(conn, *args)`` and its audit entry, in one transaction."""
@@ -177,7 +172,7 @@ class _Job:
                 by_node.setdefault(prop[0], []).append(prop[1:])
             nodes = [convert.node(kind, r, by_node.get(r[0], [])) for r in rows]
             what = f"{name} {rows[0][0]}-{rows[-1][0]}"
-            self._write(what, load.load_nodes, kind, nodes, self.type_names)
+            self._write(what, insert_with_ids, kind, nodes, self.type_names)
             done += len(rows)
             self.progress(name, done, total)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, column, create_engine, event, inspect, select, table
+from sqlalchemy import Engine, column, create_engine, event, func, inspect, select, table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -69,8 +69,6 @@ class Source:
             return conn.execute(select(self._table(name, [col]).c[col])).scalar()
 
     def count(self, name: str) -> int:
-        from sqlalchemy import func
-
         t = self._table(name, [])
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(t)).scalar_one())

@@ -231,10 +231,7 @@ def _insert(
 ) -> list[int]:
     if not nodes:
         return []
-    rows = [
-        (*column_values(kind, n), now, now, node_blob(kind, n, type_names[n.type_id], now, now))
-        for n in nodes
-    ]
+    rows = [_stored_row(kind, n, type_names[n.type_id], now, now) for n in nodes]
     ids = insert_ids(conn, kind.table.name, (*node_columns(kind), *_STAMPS), rows)
     wrote_nodes(conn, kind.label, ids, [row[-1] for row in rows])
     props = [
@@ -242,6 +239,34 @@ def _insert(
     ]
     _insert_properties(conn, kind, props)
     return ids
+
+
+def insert_with_ids(
+    conn: Transaction, kind: NodeKind, nodes: Sequence[Any], type_names: dict[int, str]
+) -> None:
+    """Inserts nodes that bring their own ids and times (an import), stored as
+    ``put_nodes`` stores new ones."""
+    rows = [
+        (
+            n.id,
+            *_stored_row(
+                kind, n, type_names[n.type_id], n.create_time_since_epoch,
+                n.last_update_time_since_epoch,
+            ),
+        )
+        for n in nodes
+    ]  # fmt: skip
+    execute_many(conn, insert_sql(kind.table.name, ("id", *node_columns(kind), *_STAMPS)), rows)
+    wrote_nodes(conn, kind.label, [row[0] for row in rows], [row[-1] for row in rows])
+    _insert_properties(conn, kind, [p for n in nodes for p in property_rows(kind, n.id, n)])
+
+
+def _stored_row(
+    kind: NodeKind, node: Any, type_name: str, created: int, updated: int
+) -> tuple[Any, ...]:
+    """A new node's values for ``(*node_columns(kind), *_STAMPS)``."""
+    blob = node_blob(kind, node, type_name, created, updated)
+    return (*column_values(kind, node), created, updated, blob)
 
 
 def _insert_properties(conn: Transaction, kind: NodeKind, rows: list[tuple[Any, ...]]) -> None:
