@@ -100,22 +100,50 @@ class LineageGraph:
             paths: keep each event's path (False: every path is empty), which
                 only matching by role (diff) reads.
         """
+        cache: dict[bytes, EventPath] = {}  # pipelines repeat a few paths many times
+        edges = (
+            (
+                event.artifact_id,
+                event.execution_id,
+                event.type,
+                _cached_path(event, cache) if paths and event.HasField("path") else (),
+            )
+            for event in events
+        )
+        return cls._from_edges(edges, nodes)
+
+    @classmethod
+    def from_event_rows(
+        cls, rows: Iterable[tuple[int, int, int]], nodes: Iterable[NodeId] = ()
+    ) -> LineageGraph:
+        """``from_events(..., paths=False)`` of ``(artifact_id, execution_id, type)``
+        triples in recorded order: what a trace reads, without parsing the events."""
+        return cls._from_edges(((a, e, kind, ()) for a, e, kind in rows), nodes)
+
+    @classmethod
+    def _from_edges(
+        cls, edges: Iterable[tuple[int, int, int, EventPath]], nodes: Iterable[NodeId]
+    ) -> LineageGraph:
         found = dict.fromkeys(nodes)
         before: dict[NodeId, list[Link]] = {}
         after: dict[NodeId, list[Link]] = {}
-        cache: dict[bytes, EventPath] = {}  # pipelines repeat a few paths many times
-        for order, event in enumerate(events):
-            artifact = NodeId(ARTIFACT, event.artifact_id)
-            execution = NodeId(EXECUTION, event.execution_id)
+        # One NodeId per node: a deep trace meets each node in several events.
+        artifacts: dict[int, NodeId] = {}
+        executions: dict[int, NodeId] = {}
+        for order, (artifact_id, execution_id, kind, path) in enumerate(edges):
+            artifact = artifacts.get(artifact_id)
+            if artifact is None:
+                artifact = artifacts[artifact_id] = NodeId(ARTIFACT, artifact_id)
+            execution = executions.get(execution_id)
+            if execution is None:
+                execution = executions[execution_id] = NodeId(EXECUTION, execution_id)
             found[artifact] = found[execution] = None
-            kind = event.type
             if kind in INPUT_EVENTS:
                 source, target = artifact, execution
             elif kind in OUTPUT_EVENTS:
                 source, target = execution, artifact
             else:
                 continue
-            path = _cached_path(event, cache) if paths and event.HasField("path") else ()
             _add(before, target, Link(source, kind, path, order))
             _add(after, source, Link(target, kind, path, order))
         return cls(found, before, after)
@@ -163,6 +191,10 @@ class LineageGraph:
         """How many nodes have an edge to ``node`` (0 when it is not in the graph)."""
         links = self._before.get(node)
         return len({link.node for link in links}) if links else 0
+
+    def has_predecessors(self, node: NodeId) -> bool:
+        """Whether any node has an edge to ``node`` (e.g. an execution produced it)."""
+        return bool(self._before.get(node))
 
     def out_degree(self, node: NodeId) -> int:
         """How many nodes ``node`` has an edge to (0 when it is not in the graph)."""

@@ -68,52 +68,52 @@ def trace_summary(
     if hops is None:
         hops = graph.distances(start, direction, stop=truncated)
 
-    def nearest_first(item: tuple[int, Any]) -> tuple[bool, int, int]:
-        found = hops.get(NodeId(EXECUTION, item[0]))
-        return (found is None, found or 0, item[0])
+    def nearest_first(execution_id: int) -> tuple[bool, int, int]:
+        found = hops.get(NodeId(EXECUTION, execution_id))
+        return (found is None, found or 0, execution_id)
 
     summary = v1.TraceSummary()
-    summary.sources.extend(_sources(graph, artifacts, tombstones, truncated))
-    for execution_id, execution in sorted(executions.items(), key=nearest_first):
+    _add_sources(summary.sources, graph, artifacts, tombstones, truncated)
+    steps, code = summary.steps, summary.code
+    for execution_id in sorted(executions, key=nearest_first):
+        execution = executions[execution_id]
         node = NodeId(EXECUTION, execution_id)
         params = parameters(execution)
-        summary.steps.append(
-            v1.Step(
-                execution_id=execution_id,
-                type=execution.type,
-                name=execution.name,
-                state=DELETED if node in tombstones else _state(execution),
-                parameters=params,
-                hops=hops.get(node, UNREACHED),
-            )
+        # add(), not append(): append copies the message it is given.
+        steps.add(
+            execution_id=execution_id,
+            type=execution.type,
+            name=execution.name,
+            state=DELETED if node in tombstones else _state(execution),
+            parameters=params,
+            hops=hops.get(node, UNREACHED),
         )
-        summary.code.extend(_code(execution_id, params))
+        _add_code(code, execution_id, params)
     return summary
 
 
-def _sources(
+def _add_sources(
+    sources: Any,
     graph: LineageGraph,
     artifacts: Mapping[int, Any],
     tombstones: Mapping[NodeId, Any],
     truncated: Set[NodeId],
-) -> list[Any]:
-    sources = []
+) -> None:
+    """Adds the sources among ``artifacts``; only those are read (``artifacts`` may
+    parse each node when first read)."""
     for artifact_id in sorted(artifacts):
         node = NodeId(ARTIFACT, artifact_id)
-        if node in truncated or graph.in_degree(node):
+        if node in truncated or graph.has_predecessors(node):
             continue
         artifact = artifacts[artifact_id]
-        sources.append(
-            v1.Source(
-                artifact_id=artifact_id,
-                type=artifact.type,
-                name=artifact.name,
-                uri=artifact.uri,
-                digest=digest(artifact),
-                deleted=node in tombstones or artifact.state == _DELETED_ARTIFACT,
-            )
+        sources.add(
+            artifact_id=artifact_id,
+            type=artifact.type,
+            name=artifact.name,
+            uri=artifact.uri,
+            digest=digest(artifact),
+            deleted=node in tombstones or artifact.state == _DELETED_ARTIFACT,
         )
-    return sources
 
 
 def _state(execution: Any) -> str:
@@ -121,13 +121,9 @@ def _state(execution: Any) -> str:
     return str(mlmd.Execution.State.Name(execution.last_known_state))
 
 
-def _code(execution_id: int, params: Mapping[str, Any]) -> list[Any]:
-    found = []
+def _add_code(code: Any, execution_id: int, params: Mapping[str, Any]) -> None:
     for name in sorted(params):
         if names_code(name):
             value = text(params[name])
             if value:
-                found.append(
-                    v1.CodeReference(execution_id=execution_id, property=name, value=value)
-                )
-    return found
+                code.add(execution_id=execution_id, property=name, value=value)

@@ -10,14 +10,15 @@ from typing import Any
 
 from mdstore.provenance.graph import LineageGraph, NodeId, to_ref
 from mdstore.provenance.paths import DEFAULT_CHAIN_LIMIT, chains, check_limit
-from mdstore.service.v1.answers import lineage_nodes
+from mdstore.service.v1.answers import lineage_nodes, with_nodes
 from mdstore.service.v1.requests import as_of, existing_node, node_kind
 from mdstore.store import Transaction
-from mdstore.store.lineage.extract import events_among, page_nodes
+from mdstore.store.lineage.extract import event_rows_among, page_nodes
+from mdstore.store.records.blobs import parse_events
 from mdstore.store.lineage.model import DOWNSTREAM, UPSTREAM, Limits
 from mdstore.store.lineage.walk import walk
 from mdstore.store.records.kinds import ARTIFACT, NodeKind
-from mdstore.wire import v1
+from mdstore.wire import mlmd, v1
 
 
 def path(conn: Transaction, request: Any) -> Any:
@@ -27,21 +28,20 @@ def path(conn: Transaction, request: Any) -> Any:
     when = as_of(request)
     source, target = _node(conn, request.source, when), _node(conn, request.target, when)
     between = _between(conn, source, target, when) or _between(conn, target, source, when)
-    events = events_among(conn, between[0], between[1], when) if between else []
+    rows = event_rows_among(conn, between[0], between[1], when) if between else []
+    events = parse_events(mlmd.Event, (row[1] for row in rows))
     graph = LineageGraph.from_events(events, nodes=[source, target])
     direction, found = chains(graph, source, target, limit)
     on_chains = {node for chain in found for node in chain}
     artifacts = {n.id for n in on_chains if n.kind == ARTIFACT.label}
     executions = {n.id for n in on_chains if n.kind != ARTIFACT.label}
     page = page_nodes(conn, artifacts, executions, when)
-    chain_events = [
-        e for e in events if e.artifact_id in artifacts and e.execution_id in executions
-    ]
-    return v1.PathResponse(
+    chain_events = [row[1] for row in rows if row[2] in artifacts and row[3] in executions]
+    rest = v1.PathResponse(
         direction=direction,
         chains=[v1.Chain(nodes=[to_ref(n) for n in chain]) for chain in found],
-        nodes=lineage_nodes(page, chain_events),
     )
+    return with_nodes(lineage_nodes(page, chain_events), rest)
 
 
 def _node(conn: Transaction, ref: Any, when: int | None) -> NodeId:

@@ -16,7 +16,7 @@ from typing import Any
 from mdstore.provenance.graph import DOWNSTREAM, UPSTREAM, Direction, LineageGraph, NodeId
 from mdstore.provenance.impact import end_product_ids, end_products
 from mdstore.provenance.summary import trace_summary
-from mdstore.service.v1.answers import lineage_nodes, node_ids, tombstones_by_node
+from mdstore.service.v1.answers import lineage_nodes, node_ids, tombstones_by_node, with_nodes
 from mdstore.service.v1.requests import (
     existing_node,
     limits,
@@ -30,6 +30,7 @@ from mdstore.store.db import clock
 from mdstore.store.history.versions import nodes_as_of
 from mdstore.store.lineage import model
 from mdstore.store.lineage.extract import Extract, PageNodes, extract, page_nodes
+from mdstore.store.records.blobs import ParsedNodes
 from mdstore.store.records.kinds import ARTIFACT, EXECUTION
 from mdstore.wire import v1
 
@@ -45,7 +46,7 @@ class _Answer:
     hops: dict[NodeId, int]  # from the start, for every node it reaches
     found: Extract
     page: PageNodes
-    events: list[Any]
+    event_blobs: list[Any]  # of the page's executions' events
     next_page_token: str
     total: int
     when: int | None  # the time the answer is as of (None: now)
@@ -59,34 +60,28 @@ def trace(conn: Transaction, request: Any) -> Any:
     summary = trace_summary(
         answer.graph,
         answer.start,
-        {a.id: a for a in page.artifacts},
-        {e.id: e for e in page.executions},
+        ParsedNodes(ARTIFACT, page.artifact_rows),  # the summary parses its sources only
+        ParsedNodes(EXECUTION, page.execution_rows),
         tombstones_by_node(page),
         node_ids(answer.found.truncated),
         hops=answer.hops,
     )
-    return v1.TraceResponse(
-        nodes=lineage_nodes(page, answer.events),
-        summary=summary,
-        next_page_token=answer.next_page_token,
-        total_nodes=answer.total,
+    rest = v1.TraceResponse(
+        summary=summary, next_page_token=answer.next_page_token, total_nodes=answer.total
     )
+    return with_nodes(lineage_nodes(page, answer.event_blobs), rest)
 
 
 def impact(conn: Transaction, request: Any) -> Any:
     """Impact: everything made from an artifact; the end products on the first page."""
     answer = _answer(conn, request, ARTIFACT.label, request.artifact_id, DOWNSTREAM)
-    response = v1.ImpactResponse(
-        nodes=lineage_nodes(answer.page, answer.events),
-        next_page_token=answer.next_page_token,
-        total_nodes=answer.total,
-    )
+    rest = v1.ImpactResponse(next_page_token=answer.next_page_token, total_nodes=answer.total)
     if not request.options.page_token:
         truncated = node_ids(answer.found.truncated)
         ids = end_product_ids(answer.graph, answer.start, truncated)
         loaded = {a.id: a for a in nodes_as_of(conn, ARTIFACT, ids, answer.when)}
-        response.end_products.extend(end_products(answer.graph, answer.start, loaded, truncated))
-    return response
+        rest.end_products.extend(end_products(answer.graph, answer.start, loaded, truncated))
+    return with_nodes(lineage_nodes(answer.page, answer.event_blobs), rest)
 
 
 def _answer(
@@ -106,14 +101,13 @@ def _answer(
         {node_id} if kind is EXECUTION else set(),
         walk_limits,
     )
-    graph = LineageGraph.from_events(found.events, nodes=[start], paths=False)
+    edges = ((row[2], row[3], row[4]) for row in found.event_rows)
+    graph = LineageGraph.from_event_rows(edges, nodes=[start])
     hops = graph.distances(start, direction, stop=node_ids(found.truncated))
-    order = _order(hops, found)
     offset, size = (token[0] if token else 0), page_size(request.options)
-    chosen = order[offset : offset + size]
-    artifacts = {n.id for n in chosen if n.kind == ARTIFACT.label}
-    executions = {n.id for n in chosen if n.kind == EXECUTION.label}
-    more = offset + size < len(order)
+    total = len(found.artifacts) + len(found.executions)
+    artifacts, executions = _page(hops, found, offset, size)
+    more = offset + size < total
     snapshot = when if when is not None else snapshot
     return _Answer(
         start=start,
@@ -121,16 +115,23 @@ def _answer(
         hops=hops,
         found=found,
         page=page_nodes(conn, artifacts, executions, when),
-        events=[e for e in found.events if e.execution_id in executions],
+        event_blobs=[row[1] for row in found.event_rows if row[3] in executions],
         next_page_token=make_token(request, offset + size, snapshot) if more else "",
-        total=len(order),
+        total=total,
         when=when,
     )
 
 
-def _order(hops: dict[NodeId, int], found: Extract) -> list[NodeId]:
-    """The answer's nodes, nearest first, then artifacts before executions, then by id."""
-    nodes = [NodeId.artifact(i) for i in found.artifacts]
-    nodes += [NodeId.execution(i) for i in found.executions]
-    far = len(nodes) + 1  # a walked node the graph cannot reach (none expected)
-    return sorted(nodes, key=lambda n: (hops.get(n, far), n.kind != ARTIFACT.label, n.id))
+def _page(
+    hops: dict[NodeId, int], found: Extract, offset: int, size: int
+) -> tuple[set[int], set[int]]:
+    """The artifacts and executions of the page of ``size`` nodes from ``offset`` in
+    the answer's order: nearest first, then artifacts before executions, then by id."""
+    if offset == 0 and len(found.artifacts) + len(found.executions) <= size:
+        return found.artifacts, found.executions  # one page holds the whole answer
+    far = len(hops) + 1  # a walked node the graph cannot reach (none expected)
+    order = [(hops.get(NodeId.artifact(i), far), 0, i) for i in found.artifacts]
+    order += [(hops.get(NodeId.execution(i), far), 1, i) for i in found.executions]
+    order.sort()
+    chosen = order[offset : offset + size]
+    return {i for _, kind, i in chosen if kind == 0}, {i for _, kind, i in chosen if kind == 1}

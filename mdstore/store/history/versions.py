@@ -65,8 +65,16 @@ def nodes_as_of(
 
     Nodes created after ``as_of``, and ids with no node, are left out.
     """
+    return parse_nodes(kind, node_blobs_as_of(conn, kind, ids, as_of))
+
+
+def node_blobs_as_of(
+    conn: Transaction, kind: NodeKind, ids: Iterable[int], as_of: int | None
+) -> list[tuple[Any, ...]]:
+    """``nodes_as_of`` unparsed: ``(id, blob, ...)`` rows, by id (``parse_nodes``
+    reads them; ``mdstore.wire.encoding.nodes`` sends them as they are)."""
     if as_of is None:
-        return parse_nodes(kind, node_rows(conn, kind, ids))
+        return node_rows(conn, kind, ids)
     wanted = sorted(set(ids))
     if not wanted:
         return []
@@ -74,7 +82,7 @@ def nodes_as_of(
     current = [(r[0], r[1]) for r in rows if r[3] <= as_of and r[2] <= as_of]
     older = [r[0] for r in rows if r[3] <= as_of < r[2]]
     past = _versions_at(conn, kind, older, as_of)
-    return sorted(parse_nodes(kind, [*current, *past]), key=lambda node: node.id)
+    return sorted([*current, *past], key=lambda row: int(row[0]))
 
 
 def _versions_at(conn: Transaction, kind: NodeKind, ids: list[int], as_of: int) -> list[Any]:

@@ -14,7 +14,7 @@ front of the blob).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 
@@ -48,6 +48,31 @@ def parse_nodes(kind: Any, rows: Iterable[Any]) -> list[Any]:
         message.id = row[0]
         out.append(message)
     return out
+
+
+class ParsedNodes(Mapping[int, Any]):
+    """Node messages by id from ``(id, blob, ...)`` rows, each parsed when first read:
+    a trace summary reads a few of a page's artifacts, the page sends the rest as
+    they are stored."""
+
+    def __init__(self, kind: Any, rows: Iterable[Any]) -> None:
+        self._parse = kind.message.FromString
+        self._rows = {row[0]: row[1] for row in rows}
+        self._parsed: dict[int, Any] = {}
+
+    def __getitem__(self, node_id: int) -> Any:
+        found = self._parsed.get(node_id)
+        if found is None:
+            found = self._parse(as_bytes(self._rows[node_id]))
+            found.id = node_id
+            self._parsed[node_id] = found
+        return found
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 def event_blob(event: Any, milliseconds: int) -> bytes:

@@ -124,12 +124,12 @@ def _step_row(event_id: int, position: int, step: Any) -> tuple[Any, ...]:
 
 # Driver-level SQL (store/driver.py): lineage graphs read events on every call.
 _EVENTS_BY_SQL = {
-    column: f"SELECT id, proto, artifact_id, execution_id FROM event WHERE {column} IN ({{}})"
+    column: f"SELECT id, proto, artifact_id, execution_id, type FROM event WHERE {column} IN ({{}})"
     for column in ("artifact_id", "execution_id")
 }
 # The same, as of a time: the events recorded by then.
 _EVENTS_BY_SQL_AS_OF = {
-    column: f"SELECT id, proto, artifact_id, execution_id FROM event"
+    column: f"SELECT id, proto, artifact_id, execution_id, type FROM event"
     f" WHERE recorded_at <= {{}} AND {column} IN ({{}})"
     for column in ("artifact_id", "execution_id")
 }
@@ -138,7 +138,7 @@ _EVENTS_BY_SQL_AS_OF = {
 def event_rows(
     conn: Transaction, column: str, ids: Iterable[int], as_of: int | None = None
 ) -> list[tuple[Any, ...]]:
-    """``(id, proto, artifact_id, execution_id)`` of the events whose ``column``
+    """``(id, proto, artifact_id, execution_id, type)`` of the events whose ``column``
     (artifact_id or execution_id) is in ids (and recorded by ``as_of``), in the
     order they were recorded."""
     wanted = sorted(set(ids))
