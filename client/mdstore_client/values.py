@@ -237,8 +237,8 @@ def to_value_map(
 def from_value_map(source: Any) -> dict[str, PropertyValue]:
     """The Python dict of a ``map<string, Value>`` field (unset values are skipped)."""
     result: dict[str, PropertyValue] = {}
-    for name, message in source.items():
-        value = from_value(message)
+    for name in source:  # keys, then lookups: a map's items() goes through Python mixins
+        value = from_value(source[name])
         if value is not None:
             result[name] = value
     return result

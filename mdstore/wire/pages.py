@@ -17,6 +17,8 @@ Caller = Callable[[str, Any], Any]
 def all_pages(call: Caller, method: str, request: Any) -> Any:
     """Calls ``method`` page by page; returns the pages merged into one response."""
     response = call(method, request)
+    if not response.next_page_token:
+        return response  # one page: nothing to merge (a copy costs as much as the parse)
     merged = type(response)()
     merged.CopyFrom(response)
     while response.next_page_token:

@@ -14,9 +14,9 @@ from mdstore.service.v1.answers import lineage_nodes, with_nodes
 from mdstore.service.v1.requests import as_of, existing_node, node_kind
 from mdstore.store import Transaction
 from mdstore.store.lineage.extract import event_rows_among, page_nodes
-from mdstore.store.records.blobs import parse_events
 from mdstore.store.lineage.model import DOWNSTREAM, UPSTREAM, Limits
 from mdstore.store.lineage.walk import walk
+from mdstore.store.records.blobs import parse_events
 from mdstore.store.records.kinds import ARTIFACT, NodeKind
 from mdstore.wire import mlmd, v1
 

@@ -73,19 +73,11 @@ def _sparing_start(limits: Limits, start: tuple[frozenset[int], frozenset[int]])
     )
 
 
-def events_among(
-    conn: Transaction, artifacts: set[int], executions: set[int], as_of: int | None
-) -> list[Any]:
-    """The events between the artifacts and the executions (recorded by ``as_of``),
-    as messages in recorded order."""
-    rows = event_rows_among(conn, artifacts, executions, as_of)
-    return parse_events(mlmd.Event, (row[1] for row in rows))
-
-
 def event_rows_among(
     conn: Transaction, artifacts: set[int], executions: set[int], as_of: int | None
 ) -> list[tuple[Any, ...]]:
-    """``events_among`` as ``records.events.event_rows`` rows."""
+    """The events between the artifacts and the executions (recorded by ``as_of``),
+    as ``records.events.event_rows`` rows in recorded order."""
     # Read from the smaller side: an execution usually has fewer events than its
     # artifacts have altogether (a source may feed thousands of runs).
     if len(executions) < len(artifacts):

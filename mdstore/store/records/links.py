@@ -6,6 +6,7 @@ A duplicate attribution or association is kept once, silently, as in MLMD.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from itertools import zip_longest
 from typing import Any
 
 from mdstore.store.audit.journal import wrote_rows
@@ -58,11 +59,15 @@ def _link(
     wrote_rows(conn, table.name, new, touched_nodes)
 
 
-# Driver-level SQL: a node's links, all or as of a time (recorded by then).
-_LINKS_SQL = "SELECT context_id, {column} FROM {table} WHERE {column} IN ({{}})"
-_LINKS_AS_OF_SQL = (
-    "SELECT context_id, {column} FROM {table} WHERE recorded_at <= {{}} AND {column} IN ({{}})"
-)
+# Driver-level SQL: the links of some nodes (recorded by a time, when timed), as
+# rows ``(0 for an attribution or 1 for an association, context_id, node id)``.
+_LINK_TABLES = ((0, ATTRIBUTION.name, "artifact_id"), (1, ASSOCIATION.name, "execution_id"))
+
+
+def _links_sql(code: int, timed: bool) -> str:
+    _, table, column = _LINK_TABLES[code]
+    when = " recorded_at <= {} AND" if timed else ""
+    return f"SELECT {code}, context_id, {column} FROM {table} WHERE{when} {column} IN ({{}})"
 
 
 def links_of(
@@ -70,20 +75,18 @@ def links_of(
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """The ``(context_id, node_id)`` attributions of the artifacts and associations
     of the executions (stored by ``as_of``, when set), each sorted."""
-    return (
-        _links_of(conn, ATTRIBUTION.name, "artifact_id", artifact_ids, as_of),
-        _links_of(conn, ASSOCIATION.name, "execution_id", execution_ids, as_of),
+    # One statement for both tables while the ids fit one batch (a trace page asks).
+    found: tuple[list[tuple[int, int]], list[tuple[int, int]]] = ([], [])
+    none: list[int] = []
+    pairs = zip_longest(
+        batches(sorted(set(artifact_ids))), batches(sorted(set(execution_ids))), fillvalue=none
     )
-
-
-def _links_of(
-    conn: Transaction, table: str, column: str, ids: Iterable[int], as_of: int | None
-) -> list[tuple[int, int]]:
-    rows: list[tuple[Any, ...]] = []
-    for batch in batches(sorted(set(ids))):
-        if as_of is None:
-            rows.extend(fetch(conn, _LINKS_SQL.format(table=table, column=column), batch))
-        else:
-            template = _LINKS_AS_OF_SQL.format(table=table, column=column)
-            rows.extend(fetch(conn, template, [as_of], batch))
-    return sorted((r[0], r[1]) for r in rows)
+    for a_batch, e_batch in pairs:
+        parts, lists = [], []
+        for code, batch in ((0, a_batch), (1, e_batch)):
+            if batch:
+                parts.append(_links_sql(code, as_of is not None))
+                lists += [batch] if as_of is None else [[as_of], batch]
+        for code, context_id, node_id in fetch(conn, " UNION ALL ".join(parts), *lists):
+            found[code].append((context_id, node_id))
+    return sorted(found[0]), sorted(found[1])
