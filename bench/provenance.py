@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from provenance_report import ROUND_TRIP
 from workload import (
     CONTEXT_TYPE,
     DATA_TYPE,
@@ -58,6 +59,10 @@ class Questions:
 
     def size(self, answer: Any) -> dict[str, int]:
         raise NotImplementedError
+
+    def round_trip(self) -> Callable[[], Any] | None:
+        """The smallest call this configuration can make, when it makes calls."""
+        return None
 
 
 class MlmdQuestions(Questions):
@@ -100,6 +105,9 @@ class ClientQuestions(Questions):
     def impact(self, artifact_id: int, hops: int) -> Any:
         return self.client.impact(artifact_id)
 
+    def round_trip(self) -> Callable[[], Any] | None:
+        return self.client.server_info
+
     def size(self, answer: Any) -> dict[str, int]:
         return {
             "artifacts": len(answer.artifacts),
@@ -115,7 +123,13 @@ def run_provenance(api: Api, questions: Questions, sizes: Sizes) -> list[Row]:
     data = [a for batch, _ in ingest(api, ids[DATA_TYPE], 0, CHAIN + 1, 100) for a in batch]
     progress(f"provenance: {CHAIN}-execution chain")
     tail = _last(chain(api, ids, data[1:], contexts[:1], CHAIN, CHAIN))
-    rows = [
+    rows = []
+    smallest = questions.round_trip()
+    if smallest is not None:  # what any answer over gRPC costs at least
+        progress(ROUND_TRIP)
+        row = Row(ROUND_TRIP, "queries/s")
+        rows.append(time_query(row, smallest, sizes.repeats, sizes.warmup, lambda _: {}))
+    rows += [
         _timed(
             f"trace upstream {hops} hops",
             lambda h=hops: questions.trace(tail.id, h),

@@ -205,3 +205,24 @@ def test_server_database_section(report: ModuleType) -> None:
         in text
     )
     assert "[1] OperationalError: refused" in text
+
+
+def test_trace_target_names_its_budget_and_the_round_trip(report: ModuleType) -> None:
+    provenance = _load("provenance_report")
+
+    def side(rows: dict[str, float]) -> dict[str, Any]:
+        return {"rows": [{"name": n, "p50_ms": ms, "result": {}} for n, ms in rows.items()]}
+
+    name = "trace upstream 20 hops"
+    results = {
+        "provenance": {
+            "a": side({name: 3.0}),
+            "client": side({name: 1.5, provenance.ROUND_TRIP: 0.5}),
+        }
+    }
+    text = report.render(results)
+    assert f"| {provenance.ROUND_TRIP} | n/a | n/a | 0.50 | n/a | n/a |" in text
+    assert (
+        f"- {name} through mdstore_client ≥ 3× (a): **not met** (2.00×; 3× leaves 1.00 ms"
+        " for the whole answer, of which one round trip to `mdstore serve` takes 0.50 ms)"
+    ) in text
