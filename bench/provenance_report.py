@@ -8,7 +8,7 @@ TRACE_TARGET = 3.0
 TRACE_GROWTH_TARGET = 1.3
 TRACE_ROWS = ("trace upstream 20 hops", "trace upstream 100 hops")
 SCALE_HOPS = (20, 100)
-ROUND_TRIP = "one round trip (GetServerInfo, the smallest call)"
+ROUND_TRIP = "one gRPC round trip to mdstore serve (a health check: no database)"
 INTRO = (
     "One question per row, on its own SQLite file: (a) ml-metadata in-process "
     "`get_lineage_subgraph` (its C++ core) against `mdstore_client` over gRPC to "

@@ -28,6 +28,8 @@ from mdstore_client.errors import (
     InvalidArgumentError,
     MdstoreError,
     NotFoundError,
+    PermissionDeniedError,
+    UnauthenticatedError,
     UnavailableError,
 )
 from mdstore_client.models import (
@@ -90,6 +92,7 @@ __all__ = [
     "Lineage",
     "MdstoreError",
     "NotFoundError",
+    "PermissionDeniedError",
     "PropertyType",
     "ProtoValue",
     "RetryPolicy",
@@ -97,6 +100,7 @@ __all__ = [
     "ServerInfo",
     "TlsOptions",
     "Transport",
+    "UnauthenticatedError",
     "UnavailableError",
     "connect",
 ]

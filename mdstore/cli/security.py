@@ -1,9 +1,12 @@
-"""``mdstore tokens add`` and ``mdstore tls generate``: credentials for a secure ``serve``.
+"""``mdstore tokens add|remove|list`` and ``mdstore tls generate``: credentials for a
+secure ``serve``.
 
 ``tokens add`` appends a principal to a tokens file and prints its bearer token
-once (the file keeps only the token's SHA-256). ``tls generate`` makes a private
-CA, a server certificate for the given host names and a client certificate, for
-trying TLS and mutual TLS; production deployments bring their own.
+once (the file keeps only the token's SHA-256), optionally with an expiry;
+``tokens remove`` takes a principal out; ``tokens list`` shows who is in, never a
+hash. A running ``mdstore serve`` re-reads the file on SIGHUP. ``tls generate``
+makes a private CA, a server certificate for the given host names and a client
+certificate, for trying TLS and mutual TLS; production deployments bring their own.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import datetime
 import ipaddress
 import os
 import secrets
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +27,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mdstore.errors import InvalidArgumentError
-from mdstore.server.auth import ROLES, Credentials, token_hash
+from mdstore.server.auth import (
+    EXPIRES,
+    ROLES,
+    Credentials,
+    format_expiry,
+    parse_expiry,
+    token_hash,
+)
 
 _VALID_DAYS = 365
+_RELOAD_HINT = "a running `mdstore serve --tokens-file` picks this up on SIGHUP (kill -HUP PID)"
 
 
 def _tokens_add(args: argparse.Namespace) -> int:
@@ -32,18 +45,69 @@ def _tokens_add(args: argparse.Namespace) -> int:
         raise InvalidArgumentError("a principal's name has no spaces and no '#'")
     path: Path = args.file
     existing = path.read_text() if path.exists() else ""
-    if existing.strip():
-        known = Credentials(existing, str(path))
-        if args.name in {p.name for p in (*known.by_hash.values(), *known.by_cert.values())}:
-            raise InvalidArgumentError(f"{path} already names {args.name}")
+    if args.name in _names(Credentials(existing, str(path), empty_ok=True)):
+        raise InvalidArgumentError(f"{path} already names {args.name}")
+    expiry = ""
+    if args.expires is not None:
+        expires = parse_expiry(args.expires)
+        if expires <= int(time.time() * 1000):
+            raise InvalidArgumentError(f"--expires {args.expires} is already past")
+        expiry = f" {EXPIRES}{format_expiry(expires)}"
     token = secrets.token_urlsafe(32)
-    line = f"{args.name} {args.role} {token_hash(token)}\n"
+    line = f"{args.name} {args.role} {token_hash(token)}{expiry}\n"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a") as out:
         out.write(line if not existing or existing.endswith("\n") else "\n" + line)
-    print(f"added {args.name} ({args.role}) to {path}; its token, shown only now:")
+    until = f" until {expiry.strip().removeprefix(EXPIRES)}" if expiry else ""
+    print(f"added {args.name} ({args.role}{until}) to {path}; its token, shown only now:")
     print(token)
+    print(_RELOAD_HINT, file=sys.stderr)
     return 0
+
+
+def _tokens_remove(args: argparse.Namespace) -> int:
+    path: Path = args.file
+    known = _read_tokens(path)
+    if args.name not in _names(known):
+        raise InvalidArgumentError(f"{path} names no {args.name}")
+    kept = [
+        line
+        for line in path.read_text().splitlines(keepends=True)
+        if line.split("#", 1)[0].split()[:1] != [args.name]
+    ]
+    # A new file moved into place: a server reading it on SIGHUP never sees half of it.
+    partial = path.with_name(path.name + ".partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.writelines(kept)
+    os.replace(partial, path)
+    print(f"removed {args.name} from {path}")
+    print(_RELOAD_HINT, file=sys.stderr)
+    return 0
+
+
+def _tokens_list(args: argparse.Namespace) -> int:
+    now = int(time.time() * 1000)
+    for credential, principal in [
+        *(("token", p) for p in _read_tokens(args.file).by_hash.values()),
+        *((f"cert:CN={cn}", p) for cn, p in _read_tokens(args.file).by_cert.items()),
+    ]:
+        expires = principal.expires_ms
+        state = "" if expires is None else f"expires {format_expiry(expires)}"
+        if principal.expired(now):
+            state = f"EXPIRED {format_expiry(expires or 0)}"
+        print(f"{principal.name:<20} {principal.role:<7} {credential:<24} {state}".rstrip())
+    return 0
+
+
+def _read_tokens(path: Path) -> Credentials:
+    found = Credentials.load(path)
+    assert found is not None  # a path gives credentials or raises
+    return found
+
+
+def _names(credentials: Credentials) -> set[str]:
+    return {principal.name for principal in credentials.principals()}
 
 
 def _tls_generate(args: argparse.Namespace) -> int:
@@ -127,7 +191,18 @@ def add_commands(commands: Any) -> None:
     add.add_argument("name", metavar="NAME")
     add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--file", type=Path, required=True, metavar="FILE", help="the tokens file")
+    add.add_argument(
+        "--expires", metavar="TIME",
+        help="ISO 8601 (no zone means UTC): the token stops working then",
+    )  # fmt: skip
     add.set_defaults(func=_tokens_add)
+    remove = token_commands.add_parser("remove", help="take a principal out of a tokens file")
+    remove.add_argument("name", metavar="NAME")
+    remove.add_argument("--file", type=Path, required=True, metavar="FILE")
+    remove.set_defaults(func=_tokens_remove)
+    listing = token_commands.add_parser("list", help="who a tokens file admits (no hashes)")
+    listing.add_argument("--file", type=Path, required=True, metavar="FILE")
+    listing.set_defaults(func=_tokens_list)
 
     tls = commands.add_parser("tls", help="certificates for trying TLS and mutual TLS")
     tls_commands = tls.add_subparsers(dest="tls_command", required=True, metavar="COMMAND")

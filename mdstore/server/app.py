@@ -7,10 +7,11 @@ is what ``mdstore serve`` runs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,9 +233,33 @@ def serve(
         )
         if credentials is not None and tls is None:
             log.warning("bearer tokens travel in plaintext: serve with --tls-cert and --tls-key")
-        _wait_for_signal(server, grace_seconds)
+        with _reloading_on_hangup(credentials):
+            _wait_for_signal(server, grace_seconds)
     finally:
         service.close()
+
+
+@contextlib.contextmanager
+def _reloading_on_hangup(credentials: Credentials | None) -> Iterator[None]:
+    """While serving with credentials, SIGHUP re-reads the tokens file."""
+    hangup = getattr(signal, "SIGHUP", None)  # not on Windows
+    if credentials is None or hangup is None:
+        yield
+        return
+
+    def on_hangup(_signum: int, _frame: FrameType | None) -> None:
+        try:
+            count = credentials.reload()
+        except InvalidArgumentError as e:
+            log.error("tokens not reloaded, the previous ones stay: %s", e)
+            return
+        log.info("tokens reloaded from %s: %d principals", credentials.source, count)
+
+    previous = signal.signal(hangup, on_hangup)
+    try:
+        yield
+    finally:
+        signal.signal(hangup, previous)
 
 
 def _address(host: str, port: int) -> str:

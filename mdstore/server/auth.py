@@ -3,14 +3,18 @@
 Credentials come from a tokens file (``mdstore serve --tokens-file FILE``) or the
 ``MDSTORE_TOKENS`` environment variable, one principal per line::
 
-    # name     role     credential
+    # name     role     credential [expires=TIME]
     alice      admin    sha256:5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8
+    ci         writer   sha256:9f86d081884c…(64 hex digits) expires=2027-03-01T00:00:00Z
     trainer    writer   cert:CN=trainer
 
 A ``sha256:`` credential is the SHA-256 of a bearer token (``mdstore tokens add``
 makes one and prints the token once; only its hash is kept). A ``cert:`` credential
 names a client certificate's subject common name, for clients that cannot send
-headers (the ml-metadata client) under mutual TLS.
+headers (the ml-metadata client) under mutual TLS. ``expires=`` (ISO 8601, UTC
+unless a zone is given) ends a credential: calls with it are then UNAUTHENTICATED.
+A running server re-reads its tokens file on SIGHUP (``Credentials.reload``), so
+tokens are added, rotated and removed without a restart.
 
 Roles nest: reader (every read, lineage and audit call) < writer (also puts and
 registrations) < admin (also deletion, purge, retention, aliases, deployments and
@@ -26,8 +30,10 @@ import hashlib
 import hmac
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final
 
@@ -51,10 +57,40 @@ def current_principal() -> str:
     return _principal.get()
 
 
+EXPIRES: Final = "expires="
+
+
 @dataclass(frozen=True)
 class Principal:
     name: str
     role: str
+    expires_ms: int | None = None  # when its credential stops working (None: never)
+
+    def expired(self, now_ms: int) -> bool:
+        return self.expires_ms is not None and now_ms >= self.expires_ms
+
+
+def parse_expiry(text: str) -> int:
+    """Milliseconds since the epoch of an ISO 8601 time (no zone means UTC).
+
+    Raises:
+        InvalidArgumentError: not ISO 8601.
+    """
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidArgumentError(
+            f"{text!r} is not an ISO 8601 time (e.g. 2027-03-01 or 2027-03-01T12:00:00Z)"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return int(when.timestamp() * 1000)
+
+
+def format_expiry(millis: int) -> str:
+    """``parse_expiry``'s inverse, in UTC to the second."""
+    when = datetime.fromtimestamp(millis / 1000, timezone.utc)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def token_hash(token: str) -> str:
@@ -65,41 +101,62 @@ def token_hash(token: str) -> str:
 class Credentials:
     """The principals a server accepts, by token hash and by certificate name."""
 
-    def __init__(self, text: str, source: str) -> None:
-        self.by_hash: dict[str, Principal] = {}
-        self.by_cert: dict[str, Principal] = {}
+    def __init__(
+        self, text: str, source: str, path: Path | None = None, *, empty_ok: bool = False
+    ) -> None:
+        by_hash: dict[str, Principal] = {}
+        by_cert: dict[str, Principal] = {}
         for number, line in enumerate(text.splitlines(), 1):
             fields = line.split("#", 1)[0].split()
-            if not fields:
-                continue
-            if len(fields) != 3 or fields[1] not in ROLES:
-                raise InvalidArgumentError(
-                    f"{source} line {number}: expected NAME ROLE CREDENTIAL with ROLE one of "
-                    f"{', '.join(ROLES)}"
-                )
-            name, role, credential = fields
-            if credential.startswith("sha256:") and len(credential) == 71:
-                self.by_hash[credential] = Principal(name, role)
-            elif credential.startswith("cert:CN="):
-                self.by_cert[credential.removeprefix("cert:CN=")] = Principal(name, role)
-            else:
-                raise InvalidArgumentError(
-                    f"{source} line {number}: the credential must be sha256:<64 hex digits> "
-                    "or cert:CN=<name>"
-                )
-        if not self.by_hash and not self.by_cert:
+            if fields:
+                credential, principal = _principal_of(fields, f"{source} line {number}")
+                if credential.startswith("sha256:"):
+                    by_hash[credential] = principal
+                else:
+                    by_cert[credential.removeprefix("cert:CN=")] = principal
+        if not by_hash and not by_cert and not empty_ok:  # a server would admit no one
             raise InvalidArgumentError(f"{source} names no principal")
+        # One attribute, replaced whole by reload(): a call sees the old or the new set.
+        self._tables = (by_hash, by_cert)
+        self.source = source
+        self.path = path
+
+    @property
+    def by_hash(self) -> dict[str, Principal]:
+        return self._tables[0]
+
+    @property
+    def by_cert(self) -> dict[str, Principal]:
+        return self._tables[1]
+
+    def principals(self) -> list[Principal]:
+        """Every principal, token holders first, in file order within each kind."""
+        return [*self.by_hash.values(), *self.by_cert.values()]
 
     @classmethod
     def load(cls, path: Path | None) -> Credentials | None:
         """From ``path``, else from $MDSTORE_TOKENS, else None (authentication off)."""
         if path is not None:
             try:
-                return cls(path.read_text(), str(path))
+                return cls(path.read_text(), str(path), path)
             except OSError as e:
                 raise InvalidArgumentError(f"cannot read {path}: {e.strerror}") from e
         text = os.environ.get(ENV_TOKENS)
         return cls(text.replace(";", "\n"), f"${ENV_TOKENS}") if text else None
+
+    def reload(self) -> int:
+        """Re-reads the tokens file; returns how many principals it now names.
+
+        Raises:
+            InvalidArgumentError: the credentials came from $MDSTORE_TOKENS, or the
+                file cannot be read or is malformed; the current principals stay.
+        """
+        if self.path is None:
+            raise InvalidArgumentError(f"credentials from {self.source} cannot be reloaded")
+        fresh = Credentials.load(self.path)
+        assert fresh is not None  # a path always gives credentials or raises
+        self._tables = fresh._tables
+        return len(self.principals())
 
     def identify(self, context: grpc.ServicerContext) -> Principal | None:
         """The caller, by bearer token or else by client certificate; None if neither."""
@@ -124,6 +181,27 @@ class Credentials:
         return None
 
 
+def _principal_of(fields: list[str], where: str) -> tuple[str, Principal]:
+    """A tokens-file line's credential and principal: NAME ROLE CREDENTIAL [expires=TIME]."""
+    expiry = fields[3] if len(fields) == 4 and fields[3].startswith(EXPIRES) else None
+    if len(fields) != (3 if expiry is None else 4) or fields[1] not in ROLES:
+        raise InvalidArgumentError(
+            f"{where}: expected NAME ROLE CREDENTIAL [expires=TIME] with ROLE one of "
+            f"{', '.join(ROLES)}"
+        )
+    name, role, credential = fields[:3]
+    is_hash = credential.startswith("sha256:") and len(credential) == 71
+    if not is_hash and not credential.startswith("cert:CN="):
+        raise InvalidArgumentError(
+            f"{where}: the credential must be sha256:<64 hex digits> or cert:CN=<name>"
+        )
+    try:
+        expires = None if expiry is None else parse_expiry(expiry.removeprefix(EXPIRES))
+    except InvalidArgumentError as e:
+        raise InvalidArgumentError(f"{where}: {e}") from e
+    return credential, Principal(name, role, expires)
+
+
 def _checked(behaviour: Behaviour, method: str, credentials: Credentials, role: str) -> Behaviour:
     needed = ROLES.index(role)
 
@@ -135,6 +213,13 @@ def _checked(behaviour: Behaviour, method: str, credentials: Credentials, role: 
                 "send a valid bearer token (authorization: Bearer …) or a known client certificate",
             )
         assert principal is not None  # abort raised
+        if principal.expired(int(time.time() * 1000)):
+            assert principal.expires_ms is not None
+            context.abort(
+                grpc.StatusCode.UNAUTHENTICATED,
+                f"the credential of {principal.name} expired at "
+                f"{format_expiry(principal.expires_ms)}",
+            )
         if ROLES.index(principal.role) < needed:
             context.abort(
                 grpc.StatusCode.PERMISSION_DENIED,
