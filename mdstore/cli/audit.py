@@ -1,4 +1,5 @@
-"""``mdstore audit verify | log``: the audit chain, checked and listed."""
+"""``mdstore audit verify | log | adopt``: the audit chain, checked, listed, and
+extended over rows written without it."""
 
 from __future__ import annotations
 
@@ -31,6 +32,20 @@ def _verify(args: argparse.Namespace) -> int:
     if len(answer.problems) > _SHOWN_PROBLEMS:
         print(f"  … and {len(answer.problems) - _SHOWN_PROBLEMS} more")
     return 1
+
+
+def _adopt(args: argparse.Namespace) -> int:
+    with connect(args) as client:
+        request = v1.AdoptUnrecordedRowsRequest(rows_per_entry=args.rows_per_entry)
+        answer = client.call("AdoptUnrecordedRows", request)
+    if not answer.adopted:
+        print("no unrecorded rows: nothing to adopt")
+        return 0
+    entries = f"{answer.entries} audit entr{'y' if answer.entries == 1 else 'ies'}"
+    print(f"adopted {answer.adopted:,} unrecorded rows in {entries}:")
+    for table, count in sorted(answer.tables.items()):
+        print(f"  {table.replace('_', ' '):<20} {count:>12,}")
+    return 0
 
 
 def _log(args: argparse.Namespace) -> int:
@@ -80,7 +95,7 @@ def _entry_line(entry: Any) -> str:
 
 
 def add_commands(commands: Any, default_db: str) -> None:
-    """Adds ``audit verify`` and ``audit log`` to the ``mdstore`` parser."""
+    """Adds ``audit verify``, ``audit log`` and ``audit adopt`` to the ``mdstore`` parser."""
     audit = commands.add_parser("audit", help="the tamper-evident audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
     verify = audit_commands.add_parser("verify", help="walk the chain and check every row")
@@ -93,3 +108,13 @@ def add_commands(commands: Any, default_db: str) -> None:
     log.add_argument("--format", choices=("text", "json"), default="text")
     store_options(log, default_db)
     log.set_defaults(func=_log)
+    adopt = audit_commands.add_parser(
+        "adopt",
+        help="record rows no entry recorded (written before the log, or with it off)",
+    )
+    adopt.add_argument(
+        "--rows-per-entry", type=int, default=0, metavar="N",
+        help="rows recorded per audit entry (default and most 100,000)",
+    )  # fmt: skip
+    store_options(adopt, default_db)
+    adopt.set_defaults(func=_adopt)

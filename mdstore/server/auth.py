@@ -17,7 +17,8 @@ A running server re-reads its tokens file on SIGHUP (``Credentials.reload``), so
 tokens are added, rotated and removed without a restart.
 
 Roles nest: reader (every read, lineage and audit call) < writer (also puts and
-registrations) < admin (also deletion, purge, retention, aliases, deployments and
+registrations) < admin (also deletion, purge, retention, aliases, deployments,
+audit adoption and
 policies). A call without valid credentials is UNAUTHENTICATED, one beyond its role
 PERMISSION_DENIED; both are refused before any handler runs, so neither leaves a
 trace in the data. Tokens are never logged.

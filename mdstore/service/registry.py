@@ -41,6 +41,11 @@ def writes(function: HandlerFunction) -> Handler:
     return Handler(function, read_only=False, audited=True)
 
 
+def self_audited(function: HandlerFunction) -> Handler:
+    """A handler that writes only audit entries, and appends them itself."""
+    return Handler(function, read_only=False)
+
+
 def snapshot_reads(function: HandlerFunction) -> Handler:
     """A handler that only reads, in a transaction it may make repeatable-read
     (read-only handlers on PostgreSQL run without one)."""
@@ -128,6 +133,7 @@ V1_METHODS: dict[str, Handler] = {
     "GetAnnotations": reads(notes.get_annotations),
     "VerifyAuditLog": snapshot_reads(audit.verify_audit_log),
     "GetAuditEntries": reads(audit.get_audit_entries),
+    "AdoptUnrecordedRows": self_audited(audit.adopt_unrecorded_rows),
 }
 
 HANDLERS: dict[str, Handler] = {

@@ -6,7 +6,15 @@ from mdstore.service.registry import resolve
 
 # mdstore.v1 writes that change what others rely on: admin only.
 ADMIN_METHODS: frozenset[str] = frozenset(
-    {"Delete", "GarbageCollect", "SetAlias", "Deploy", "StopDeployment", "SetModelPolicy"}
+    {
+        "Delete",
+        "GarbageCollect",
+        "SetAlias",
+        "Deploy",
+        "StopDeployment",
+        "SetModelPolicy",
+        "AdoptUnrecordedRows",
+    }
 )
 
 
@@ -18,6 +26,6 @@ def required_role(method: str) -> str:
         UnimplementedError: no such method is served.
     """
     name, handler = resolve(method)
-    if not handler.audited:
-        return "reader"
-    return "admin" if name.rsplit("/", 1)[-1] in ADMIN_METHODS else "writer"
+    if name.rsplit("/", 1)[-1] in ADMIN_METHODS:
+        return "admin"
+    return "writer" if handler.audited else "reader"

@@ -93,6 +93,7 @@ def test_every_method_needs_a_role() -> None:
     assert set(roles.values()) == {"reader", "writer", "admin"}
     assert {m for m, r in roles.items() if r == "admin"} == {
         "Delete", "GarbageCollect", "SetAlias", "Deploy", "StopDeployment", "SetModelPolicy",
+        "AdoptUnrecordedRows",
     }  # fmt: skip
     assert all(r == "reader" for m, r in roles.items() if m.startswith("Get"))
 

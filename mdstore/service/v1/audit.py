@@ -1,4 +1,5 @@
-"""``mdstore.v1`` VerifyAuditLog and GetAuditEntries: the audit chain, checked and read."""
+"""``mdstore.v1`` VerifyAuditLog, GetAuditEntries and AdoptUnrecordedRows: the audit
+chain, checked, read, and extended over rows written without it."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from mdstore.errors import InvalidArgumentError
 from mdstore.service.v1.requests import node_kind
 from mdstore.store import Transaction
 from mdstore.store.audit import chain
+from mdstore.store.audit.adopt import adopt
+from mdstore.store.audit.digests import sha256_hex
 from mdstore.store.audit.verify import verify
 from mdstore.store.driver import execute
-from mdstore.wire import v1
+from mdstore.wire import MDSTORE_SERVICE, v1
 
 MAX_PAGE = 1000
+MAX_ADOPTED = 100_000  # rows per entry: an entry's JSON stays a few megabytes
 
 
 def verify_audit_log(conn: Transaction, _request: Any) -> Any:
@@ -63,4 +67,23 @@ def _message(entry: chain.Entry) -> Any:
         affected_json=entry.affected,
         prev_hash=entry.prev_hash,
         hash=entry.hash,
+    )
+
+
+def adopt_unrecorded_rows(conn: Transaction, request: Any) -> Any:
+    """AdoptUnrecordedRows: entries recording the rows no entry recorded.
+
+    Registered as a write the dispatcher does not audit: it appends its own
+    entries, one per ``rows_per_entry`` rows, in its transaction.
+    """
+    if request.rows_per_entry < 0:
+        raise InvalidArgumentError(f"rows_per_entry cannot be negative: {request.rows_per_entry}")
+    adoption = adopt(
+        conn,
+        min(request.rows_per_entry or MAX_ADOPTED, MAX_ADOPTED),
+        method=f"{MDSTORE_SERVICE}/AdoptUnrecordedRows",
+        request_digest=sha256_hex(request.SerializeToString(deterministic=True)),
+    )
+    return v1.AdoptUnrecordedRowsResponse(
+        adopted=adoption.adopted, entries=adoption.entries, tables=dict(adoption.tables)
     )

@@ -102,20 +102,31 @@ def append(
     for table, keys in journal.reread.items():
         rows.update(spec_digests(conn, SPECS[table], sorted(keys)))
     affected = canonical_json({"nodes": sorted(journal.nodes), "rows": rows})
-    lock = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
-    head = fetch(conn, _HEAD + lock)
-    if not head:
-        raise FailedPreconditionError(
-            "the audit log's head row is missing, so no write can be recorded; "
-            "run `mdstore audit verify` and restore the database from a backup"
-        )
-    seq, prev_hash = int(head[0][0]) + 1, head[0][1]
+    last, prev_hash = lock_head(conn)
+    seq = last + 1
     now = clock.now_ms()
     fields = (seq, now, principal, method, request_digest, affected, prev_hash)
     entry = Entry(*fields, hash=entry_hash(*fields))
     execute_many(conn, _INSERT, [[getattr(entry, c) for c in ENTRY_COLUMNS]])
     execute_many(conn, _MOVE_HEAD, [[entry.seq, entry.hash]])
     return entry
+
+
+def lock_head(conn: Transaction) -> tuple[int, str]:
+    """Locks the head row until the transaction ends (no other entry can be appended
+    meanwhile; SQLite's write transaction holds the database already); returns it.
+
+    Raises:
+        FailedPreconditionError: the head row is gone (someone removed it in SQL).
+    """
+    lock = "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
+    found = fetch(conn, _HEAD + lock)
+    if not found:
+        raise FailedPreconditionError(
+            "the audit log's head row is missing, so no write can be recorded; "
+            "run `mdstore audit verify` and restore the database from a backup"
+        )
+    return int(found[0][0]), found[0][1]
 
 
 def head(conn: Transaction) -> tuple[int, str] | None:

@@ -46,6 +46,7 @@ class Problem:
     seq: int | None
     message: str
     in_chain: bool = False
+    unrecorded: bool = False  # a row no entry recorded (``adopt`` can record it)
 
     def sort_key(self) -> tuple[bool, bool, int]:
         return (not self.in_chain, self.seq is None, self.seq or 0)
@@ -59,6 +60,7 @@ class Report:
     rows: int = 0
     head: tuple[int, str] | None = None
     problems: list[Problem] = field(default_factory=list)
+    unrecorded: dict[str, str] = field(default_factory=dict)  # row key -> its digest now
 
     @property
     def ok(self) -> bool:
@@ -150,9 +152,9 @@ def _compare(
     report.rows += 1
     recorded = latest.pop(key, None)
     if recorded is None:
-        report.problems.append(
-            Problem(None, f"{_label(key)} is recorded by no entry (written around the service)")
-        )
+        report.unrecorded[key] = digest
+        message = f"{_label(key)} is recorded by no entry (written around the service)"
+        report.problems.append(Problem(None, message, unrecorded=True))
         return None
     seq, expected = recorded
     if digest != expected:
@@ -160,6 +162,10 @@ def _compare(
             Problem(seq, f"entry {seq}: {_label(key)} differs from what the entry recorded")
         )
     return seq
+
+
+def _entry(seq: int | None) -> str:
+    return "" if seq is None else f"entry {seq}: "
 
 
 def _label(key: str) -> str:
@@ -192,10 +198,10 @@ def _check_nodes(
         for row in rows:
             key = f"{kind.label}:{row[0]}"
             seq = _compare(key, blob_digest(as_bytes(row[-1])), latest, report)
-            if seq is not None:
-                found = _node_mismatch(kind, row, properties.get(row[0], []))
-                if found:
-                    report.problems.append(Problem(seq, f"entry {seq}: {_label(key)}: {found}"))
+            # Unrecorded rows too: adopting one must not bless a contradiction.
+            found = _node_mismatch(kind, row, properties.get(row[0], []))
+            if found:
+                report.problems.append(Problem(seq, f"{_entry(seq)}{_label(key)}: {found}"))
 
 
 def _node_mismatch(kind: NodeKind, row: tuple[Any, ...], properties: list[Any]) -> str:
@@ -228,23 +234,20 @@ def _check_events(conn: Transaction, latest: dict[str, tuple[int, str]], report:
         for row in rows:
             event_id, blob, recorded_at = row[0], as_bytes(row[5]), row[6]
             seq = _compare(f"event:{event_id}", event_digest(blob, recorded_at), latest, report)
-            if seq is not None:
-                event = mlmd.Event.FromString(blob)
-                stored = (
-                    event.artifact_id,
-                    event.execution_id,
-                    event.type,
-                    event.milliseconds_since_epoch,
-                )
-                if tuple(row[1:5]) != stored:
-                    found = "its columns differ from its stored message"
-                elif _normal_rows(step_rows(event_id, event)) != _normal_rows(
-                    paths.get(event_id, [])
-                ):
-                    found = "its path rows differ from its stored message"
-                else:
-                    continue
-                report.problems.append(Problem(seq, f"entry {seq}: event {event_id}: {found}"))
+            event = mlmd.Event.FromString(blob)
+            stored = (
+                event.artifact_id,
+                event.execution_id,
+                event.type,
+                event.milliseconds_since_epoch,
+            )
+            if tuple(row[1:5]) != stored:
+                found = "its columns differ from its stored message"
+            elif _normal_rows(step_rows(event_id, event)) != _normal_rows(paths.get(event_id, [])):
+                found = "its path rows differ from its stored message"
+            else:
+                continue
+            report.problems.append(Problem(seq, f"{_entry(seq)}event {event_id}: {found}"))
 
 
 def _batches(conn: Transaction, select_sql: str) -> Iterator[list[tuple[Any, ...]]]:

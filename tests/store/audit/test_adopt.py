@@ -1,0 +1,140 @@
+"""Adopting rows no audit entry recorded (a database older than the log, or rows
+written with it off): afterwards the log verifies; a changed or inconsistent row
+stops the adoption. On SQLite, MariaDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from mdstore.cli import main
+from mdstore.embedded.store import MetadataStore
+from mdstore.errors import FailedPreconditionError, InvalidArgumentError
+from mdstore.service.dispatch import Service
+from mdstore.service.roles import required_role
+from mdstore.store.audit import chain
+from mdstore.wire import mlmd, v1
+from tests.store.audit.written import head_seq
+
+ADOPT = "AdoptUnrecordedRows"
+
+
+@pytest.fixture
+def unlogged(db_url: str) -> Iterator[MetadataStore]:
+    """A store on the same database whose writes get no audit entry."""
+    other = Service(db_url, pool_size=1, audit_log=False)
+    yield MetadataStore(other)
+    other.close()
+
+
+def _artifacts(store: MetadataStore, type_id: int, count: int, prefix: str) -> list[int]:
+    artifacts = []
+    for i in range(count):
+        artifact = mlmd.Artifact(type_id=type_id, uri=f"s3://{prefix}/{i}")
+        artifact.custom_properties["n"].int_value = i
+        artifacts.append(artifact)
+    return list(store.put_artifacts(artifacts))
+
+
+def _verify(service: Service) -> v1.VerifyAuditLogResponse:
+    return service.call("VerifyAuditLog", v1.VerifyAuditLogRequest())
+
+
+def _setup(service: Service, unlogged: MetadataStore) -> tuple[int, list[int]]:
+    """One logged artifact, then three written with the log off; their type id and ids."""
+    logged = MetadataStore(service)
+    type_id = logged.put_artifact_type(mlmd.ArtifactType(name="Legacy"))
+    _artifacts(logged, type_id, 1, "logged")
+    return type_id, _artifacts(unlogged, type_id, 3, "legacy")
+
+
+def test_unrecorded_rows_are_adopted_and_the_log_verifies(
+    service: Service, unlogged: MetadataStore
+) -> None:
+    _, legacy = _setup(service, unlogged)
+    before = _verify(service)
+    unrecorded = {p.message for p in before.problems}
+    assert not before.ok
+    assert unrecorded == {
+        f"artifact {i} is recorded by no entry (written around the service)" for i in legacy
+    }
+    head = head_seq(service)
+
+    answer = service.call(ADOPT, v1.AdoptUnrecordedRowsRequest(), principal="ops")
+    assert (answer.adopted, answer.entries) == (3, 1)
+    assert dict(answer.tables) == {"artifact": 3}
+    after = _verify(service)
+    assert after.ok, [p.message for p in after.problems]
+    assert after.head_seq == head + 1
+
+    with service.database.engine.connect() as conn:
+        entry = list(chain.entries(conn, after=head))[0]
+    assert (entry.principal, entry.method) == ("ops", "mdstore.v1.MdstoreService/" + ADOPT)
+    affected = json.loads(entry.affected)
+    assert affected["nodes"] == sorted(f"artifact:{i}" for i in legacy)
+    assert sorted(affected["rows"]) == sorted(f"artifact:{i}" for i in legacy)
+
+    again = service.call(ADOPT, v1.AdoptUnrecordedRowsRequest())
+    assert (again.adopted, again.entries) == (0, 0)
+    assert head_seq(service) == head + 1
+
+
+def test_rows_per_entry_splits_the_adoption(service: Service, unlogged: MetadataStore) -> None:
+    _setup(service, unlogged)
+    head = head_seq(service)
+    answer = service.call(ADOPT, v1.AdoptUnrecordedRowsRequest(rows_per_entry=2))
+    assert (answer.adopted, answer.entries) == (3, 2)
+    assert head_seq(service) == head + 2
+    assert _verify(service).ok
+    with pytest.raises(InvalidArgumentError, match="rows_per_entry cannot be negative"):
+        service.call(ADOPT, v1.AdoptUnrecordedRowsRequest(rows_per_entry=-1))
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        # A recorded row changed around the service.
+        ("UPDATE artifact SET uri = 's3://evil' WHERE uri = 's3://logged/0'",
+         r"\(entry \d+: artifact \d+: column uri differs"),
+        # An unrecorded row whose column contradicts its stored message.
+        ("UPDATE artifact SET uri = 's3://evil' WHERE uri = 's3://legacy/0'",
+         r"\(artifact \d+: column uri differs"),
+        # A recorded row's property removed around the service.
+        ("DELETE FROM artifact_property WHERE artifact_id = "
+         "(SELECT id FROM artifact WHERE uri = 's3://logged/0')",
+         r"\(entry \d+: artifact \d+: its property rows differ"),
+    ],
+)  # fmt: skip
+def test_anything_else_wrong_stops_the_adoption(
+    service: Service, unlogged: MetadataStore, statement: str, message: str
+) -> None:
+    _setup(service, unlogged)
+    with service.database.engine.begin() as conn:
+        assert conn.execute(text(statement)).rowcount == 1
+    head = head_seq(service)
+    with pytest.raises(FailedPreconditionError, match=message) as refused:
+        service.call(ADOPT, v1.AdoptUnrecordedRowsRequest())
+    assert "nothing was adopted" in str(refused.value)
+    assert head_seq(service) == head
+    assert sum("recorded by no entry" in p.message for p in _verify(service).problems) == 3
+
+
+def test_adopting_needs_the_admin_role() -> None:
+    assert required_role(f"mdstore.v1.MdstoreService/{ADOPT}") == "admin"
+
+
+def test_cli_audit_adopt(
+    service: Service, unlogged: MetadataStore, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _setup(service, unlogged)
+    assert main(["audit", "verify", "--db", db_url]) == 1
+    capsys.readouterr()
+    assert main(["audit", "adopt", "--db", db_url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["adopted 3 unrecorded rows in 1 audit entry:", f"  {'artifact':<20} {3:>12,}"]
+    assert main(["audit", "adopt", "--db", db_url]) == 0
+    assert capsys.readouterr().out == "no unrecorded rows: nothing to adopt\n"
+    assert main(["audit", "verify", "--db", db_url]) == 0
