@@ -5,9 +5,10 @@ stops the adoption. On SQLite, MariaDB and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 
 from mdstore.cli import main
@@ -16,6 +17,8 @@ from mdstore.errors import FailedPreconditionError, InvalidArgumentError
 from mdstore.service.dispatch import Service
 from mdstore.service.roles import required_role
 from mdstore.store.audit import chain
+from mdstore.store.db.engine import create_db_engine
+from mdstore.store.db.migrate import alembic_config, upgrade
 from mdstore.wire import mlmd, v1
 from tests.store.audit.written import head_seq
 
@@ -138,3 +141,39 @@ def test_cli_audit_adopt(
     assert main(["audit", "adopt", "--db", db_url]) == 0
     assert capsys.readouterr().out == "no unrecorded rows: nothing to adopt\n"
     assert main(["audit", "verify", "--db", db_url]) == 0
+
+
+def test_a_database_from_before_the_audit_log_is_adopted(
+    backend_name: str, fresh_database: Callable[[str, str], str]
+) -> None:
+    # Rows written at schema 0007 (no log), then the upgrade that adds the log.
+    url = fresh_database(backend_name, "preaudit")
+    engine = create_db_engine(url, pool_size=1)
+    try:
+        upgrade(engine)
+        writer = Service(url, pool_size=1)
+        legacy = MetadataStore(writer)
+        type_id = legacy.put_artifact_type(mlmd.ArtifactType(name="Old"))
+        ids = _artifacts(legacy, type_id, 2, "old")
+        writer.close()
+        with engine.begin() as conn:
+            config = alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0007")
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    service = Service(url, pool_size=1)
+    try:
+        assert not _verify(service).ok
+        answer = service.call(ADOPT, v1.AdoptUnrecordedRowsRequest())
+        # The type (with its property rows) and the two artifacts.
+        assert dict(answer.tables) == {"type": 1, "artifact": 2}
+        assert answer.entries == 1
+        after = _verify(service)
+        assert after.ok, [p.message for p in after.problems]
+        assert (after.entries, after.head_seq) == (1, 1)
+        [entry] = service.call("GetAuditEntries", v1.GetAuditEntriesRequest()).entries
+        assert json.loads(entry.affected_json)["nodes"] == sorted(f"artifact:{i}" for i in ids)
+    finally:
+        service.close()
