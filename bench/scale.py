@@ -45,7 +45,7 @@ def run_scale(
     top: int,
     window: int = 5_000,
     chain_len: int = 200,
-    repeats: int = 10,
+    repeats: int = 50,  # the checkpoints are compared: steady medians on a busy machine
     batch: int = 100,
     first: int = 10_000,
     on_point: Callable[[list[dict[str, Any]]], None] | None = None,
