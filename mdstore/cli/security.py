@@ -82,6 +82,12 @@ def _tokens_remove(args: argparse.Namespace) -> int:
         out.writelines(kept)
     os.replace(partial, path)
     print(f"removed {args.name} from {path}")
+    if not _names(Credentials(path.read_text(), str(path), empty_ok=True)):
+        print(
+            f"{path} now names no one: a server reloading it refuses every call, "
+            "and `mdstore serve` will not start on it",
+            file=sys.stderr,
+        )
     print(_RELOAD_HINT, file=sys.stderr)
     return 0
 

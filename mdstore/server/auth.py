@@ -148,14 +148,19 @@ class Credentials:
     def reload(self) -> int:
         """Re-reads the tokens file; returns how many principals it now names.
 
+        A file naming no principal is taken (every call is then refused): removing
+        the last token must revoke it. Only starting a server on one is refused.
+
         Raises:
             InvalidArgumentError: the credentials came from $MDSTORE_TOKENS, or the
                 file cannot be read or is malformed; the current principals stay.
         """
         if self.path is None:
             raise InvalidArgumentError(f"credentials from {self.source} cannot be reloaded")
-        fresh = Credentials.load(self.path)
-        assert fresh is not None  # a path always gives credentials or raises
+        try:
+            fresh = Credentials(self.path.read_text(), str(self.path), self.path, empty_ok=True)
+        except OSError as e:
+            raise InvalidArgumentError(f"cannot read {self.path}: {e.strerror}") from e
         self._tables = fresh._tables
         return len(self.principals())
 

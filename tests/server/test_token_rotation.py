@@ -83,10 +83,18 @@ def test_sighup_reloads_the_tokens_file(tmp_path: Path, capsys: pytest.CaptureFi
         assert _ask(server.target, nina) == "OK"
         assert _ask(server.target, "walt-token") == "UnauthenticatedError"
         # A malformed file is refused and the tokens in force stay.
+        good = tokens.read_text()
         tokens.write_text("nina superuser sha256:xyz\n")
         server.process.send_signal(signal.SIGHUP)
         _wait_for(lambda: "tokens not reloaded" in server.log_text(), "the refusal")
         assert _ask(server.target, nina) == "OK"
+        # Removing the last principal revokes it: the server then admits no one.
+        tokens.write_text(good)
+        assert main(["tokens", "remove", "nina", "--file", str(tokens)]) == 0
+        assert "names no one" in capsys.readouterr().err
+        server.process.send_signal(signal.SIGHUP)
+        _wait_for(lambda: "0 principals" in server.log_text(), "the empty reload")
+        assert _ask(server.target, nina) == "UnauthenticatedError"
     finally:
         assert server.stop() == 0
     assert "tokens reloaded from" in server.log_text()
