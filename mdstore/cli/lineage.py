@@ -12,10 +12,10 @@ import argparse
 import json
 import os
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 from mdstore.errors import InvalidArgumentError
+from mdstore.wire.times import from_iso
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -25,14 +25,11 @@ def parse_time(text: str) -> int:
     if text.lstrip("-").isdigit():
         return int(text)
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return from_iso(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is neither ISO 8601 (2026-12-03T10:00:00Z) nor milliseconds since the epoch"
         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return int(when.timestamp() * 1000)
 
 
 def connect(args: argparse.Namespace) -> Any:

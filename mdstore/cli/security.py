@@ -17,7 +17,6 @@ import ipaddress
 import os
 import secrets
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +30,11 @@ from mdstore.server.auth import (
     EXPIRES,
     ROLES,
     Credentials,
-    format_expiry,
     parse_expiry,
     token_hash,
 )
+from mdstore.store.db import clock
+from mdstore.wire.times import to_iso
 
 _VALID_DAYS = 365
 _RELOAD_HINT = "a running `mdstore serve --tokens-file` picks this up on SIGHUP (kill -HUP PID)"
@@ -47,18 +47,17 @@ def _tokens_add(args: argparse.Namespace) -> int:
     existing = path.read_text() if path.exists() else ""
     if args.name in _names(Credentials(existing, str(path), empty_ok=True)):
         raise InvalidArgumentError(f"{path} already names {args.name}")
-    expiry = ""
+    expiry = until = ""
     if args.expires is not None:
         expires = parse_expiry(args.expires)
-        if expires <= int(time.time() * 1000):
+        if expires <= clock.now_ms():
             raise InvalidArgumentError(f"--expires {args.expires} is already past")
-        expiry = f" {EXPIRES}{format_expiry(expires)}"
+        expiry, until = f" {EXPIRES}{to_iso(expires)}", f" until {to_iso(expires)}"
     token = secrets.token_urlsafe(32)
     line = f"{args.name} {args.role} {token_hash(token)}{expiry}\n"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a") as out:
         out.write(line if not existing or existing.endswith("\n") else "\n" + line)
-    until = f" until {expiry.strip().removeprefix(EXPIRES)}" if expiry else ""
     print(f"added {args.name} ({args.role}{until}) to {path}; its token, shown only now:")
     print(token)
     print(_RELOAD_HINT, file=sys.stderr)
@@ -67,8 +66,8 @@ def _tokens_add(args: argparse.Namespace) -> int:
 
 def _tokens_remove(args: argparse.Namespace) -> int:
     path: Path = args.file
-    known = _read_tokens(path)
-    if args.name not in _names(known):
+    names = _names(Credentials.read(path))
+    if args.name not in names:
         raise InvalidArgumentError(f"{path} names no {args.name}")
     kept = [
         line
@@ -82,7 +81,7 @@ def _tokens_remove(args: argparse.Namespace) -> int:
         out.writelines(kept)
     os.replace(partial, path)
     print(f"removed {args.name} from {path}")
-    if not _names(Credentials(path.read_text(), str(path), empty_ok=True)):
+    if names == {args.name}:
         print(
             f"{path} now names no one: a server reloading it refuses every call, "
             "and `mdstore serve` will not start on it",
@@ -93,23 +92,18 @@ def _tokens_remove(args: argparse.Namespace) -> int:
 
 
 def _tokens_list(args: argparse.Namespace) -> int:
-    now = int(time.time() * 1000)
+    now = clock.now_ms()
+    credentials = Credentials.read(args.file)
     for credential, principal in [
-        *(("token", p) for p in _read_tokens(args.file).by_hash.values()),
-        *((f"cert:CN={cn}", p) for cn, p in _read_tokens(args.file).by_cert.items()),
+        *(("token", p) for p in credentials.by_hash.values()),
+        *((f"cert:CN={cn}", p) for cn, p in credentials.by_cert.items()),
     ]:
         expires = principal.expires_ms
-        state = "" if expires is None else f"expires {format_expiry(expires)}"
+        state = "" if expires is None else f"expires {to_iso(expires)}"
         if principal.expired(now):
-            state = f"EXPIRED {format_expiry(expires or 0)}"
+            state = f"EXPIRED {to_iso(expires or 0)}"
         print(f"{principal.name:<20} {principal.role:<7} {credential:<24} {state}".rstrip())
     return 0
-
-
-def _read_tokens(path: Path) -> Credentials:
-    found = Credentials.load(path)
-    assert found is not None  # a path gives credentials or raises
-    return found
 
 
 def _names(credentials: Credentials) -> set[str]:

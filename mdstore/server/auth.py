@@ -34,7 +34,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final
 
@@ -42,6 +41,7 @@ import grpc
 
 from mdstore.errors import InvalidArgumentError
 from mdstore.server.interceptors import Behaviour, WrappingInterceptor
+from mdstore.wire.times import from_iso, to_iso
 
 log = logging.getLogger(__name__)
 
@@ -78,20 +78,11 @@ def parse_expiry(text: str) -> int:
         InvalidArgumentError: not ISO 8601.
     """
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return from_iso(text)
     except ValueError:
         raise InvalidArgumentError(
             f"{text!r} is not an ISO 8601 time (e.g. 2027-03-01 or 2027-03-01T12:00:00Z)"
         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return int(when.timestamp() * 1000)
-
-
-def format_expiry(millis: int) -> str:
-    """``parse_expiry``'s inverse, in UTC to the second."""
-    when = datetime.fromtimestamp(millis / 1000, timezone.utc)
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def token_hash(token: str) -> str:
@@ -138,12 +129,21 @@ class Credentials:
     def load(cls, path: Path | None) -> Credentials | None:
         """From ``path``, else from $MDSTORE_TOKENS, else None (authentication off)."""
         if path is not None:
-            try:
-                return cls(path.read_text(), str(path), path)
-            except OSError as e:
-                raise InvalidArgumentError(f"cannot read {path}: {e.strerror}") from e
+            return cls.read(path)
         text = os.environ.get(ENV_TOKENS)
         return cls(text.replace(";", "\n"), f"${ENV_TOKENS}") if text else None
+
+    @classmethod
+    def read(cls, path: Path, *, empty_ok: bool = False) -> Credentials:
+        """From the tokens file ``path``; ``empty_ok`` as for the constructor.
+
+        Raises:
+            InvalidArgumentError: the file cannot be read or is malformed.
+        """
+        try:
+            return cls(path.read_text(), str(path), path, empty_ok=empty_ok)
+        except OSError as e:
+            raise InvalidArgumentError(f"cannot read {path}: {e.strerror}") from e
 
     def reload(self) -> int:
         """Re-reads the tokens file; returns how many principals it now names.
@@ -157,11 +157,7 @@ class Credentials:
         """
         if self.path is None:
             raise InvalidArgumentError(f"credentials from {self.source} cannot be reloaded")
-        try:
-            fresh = Credentials(self.path.read_text(), str(self.path), self.path, empty_ok=True)
-        except OSError as e:
-            raise InvalidArgumentError(f"cannot read {self.path}: {e.strerror}") from e
-        self._tables = fresh._tables
+        self._tables = Credentials.read(self.path, empty_ok=True)._tables
         return len(self.principals())
 
     def identify(self, context: grpc.ServicerContext) -> Principal | None:
@@ -219,12 +215,11 @@ def _checked(behaviour: Behaviour, method: str, credentials: Credentials, role: 
                 "send a valid bearer token (authorization: Bearer …) or a known client certificate",
             )
         assert principal is not None  # abort raised
-        if principal.expired(int(time.time() * 1000)):
+        if principal.expired(time.time_ns() // 1_000_000):
             assert principal.expires_ms is not None
             context.abort(
                 grpc.StatusCode.UNAUTHENTICATED,
-                f"the credential of {principal.name} expired at "
-                f"{format_expiry(principal.expires_ms)}",
+                f"the credential of {principal.name} expired at {to_iso(principal.expires_ms)}",
             )
         if ROLES.index(principal.role) < needed:
             context.abort(

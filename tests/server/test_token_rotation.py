@@ -14,9 +14,10 @@ import pytest
 import mdstore_client
 from mdstore.cli import main
 from mdstore.server.app import create_server
-from mdstore.server.auth import ENV_TOKENS, Credentials, format_expiry, parse_expiry, token_hash
+from mdstore.server.auth import ENV_TOKENS, Credentials, parse_expiry, token_hash
 from mdstore.service.dispatch import Service
 from mdstore.wire import mlmd
+from mdstore.wire.times import to_iso
 from tests.helpers.processes import start_serve
 
 ONE_DAY_MS = 86_400_000
@@ -38,7 +39,7 @@ def _ask(target: str, token: str) -> str:
 
 
 def test_an_expired_credential_is_unauthenticated(service: Service) -> None:
-    past, future = format_expiry(_now_ms() - 60_000), format_expiry(_now_ms() + ONE_DAY_MS)
+    past, future = to_iso(_now_ms() - 60_000), to_iso(_now_ms() + ONE_DAY_MS)
     text = (
         f"old reader {token_hash('old-token')} expires={past}\n"
         f"new reader {token_hash('new-token')} expires={future}\n"
@@ -120,7 +121,7 @@ def test_a_bad_expiry_names_its_line() -> None:
 
 
 def test_expiry_times_round_trip() -> None:
-    assert format_expiry(parse_expiry("2027-03-01")) == "2027-03-01T00:00:00Z"
+    assert to_iso(parse_expiry("2027-03-01")) == "2027-03-01T00:00:00Z"
     assert parse_expiry("2027-03-01T02:00:00+02:00") == parse_expiry("2027-03-01T00:00:00Z")
 
 
