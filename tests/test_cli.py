@@ -126,3 +126,16 @@ def test_cli_requires_a_command(capsys: pytest.CaptureFixture[str]) -> None:
         main([])
     assert info.value.code == 2
     assert "usage: mdstore" in capsys.readouterr().err
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    # `mdstore … | head`: the pipe closes before the command writes.
+    tokens = tmp_path / "tokens"
+    tokens.write_text("ada admin sha256:" + "0" * 64 + "\n")
+    command = _mdstore("tokens", "list", "--file", str(tokens))
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 141
+    assert errors == b""
