@@ -12,6 +12,8 @@ gRPC, ``mdstore.MetadataStore(GrpcTransport)``, which has the same method names)
 
 mdstore answers through ``mdstore_client`` over gRPC (``client.trace``,
 ``client.impact``: one call, every page followed, the answer as pydantic models);
+each trace row is then asked again through ``bench/trace_floor_server.py``, which
+replays the same answer from memory: the floor of that row (no server work);
 ml-metadata (a) in-process with ``get_lineage_subgraph`` (its C++ core, the
 fastest it has), upstream or downstream with ``max_num_hops`` covering the same
 answer. ml-metadata refuses more than 100 hops, and the report shows its error.
@@ -24,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from provenance_report import ROUND_TRIP
+from provenance_report import ROUND_TRIP, floor_row
 from workload import (
     CONTEXT_TYPE,
     DATA_TYPE,
@@ -66,6 +68,10 @@ class Questions:
         """The smallest call this configuration can make, when it makes calls."""
         return None
 
+    def floor_trace(self, artifact_id: int, hops: int) -> Any:
+        """``trace`` answered by a server doing no work; None: no such floor here."""
+        return None
+
 
 class MlmdQuestions(Questions):
     """ml-metadata: ``get_lineage_subgraph`` from one artifact."""
@@ -96,17 +102,22 @@ class MlmdQuestions(Questions):
 class ClientQuestions(Questions):
     """mdstore: ``mdstore_client`` over gRPC, one call each."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, floor_target: str = "") -> None:
         import mdstore_client
 
         self.target = target
         self.client = mdstore_client.connect(target)
+        # The same client, through bench/trace_floor_server.py in front of the server.
+        self.floor = mdstore_client.connect(floor_target) if floor_target else None
 
     def trace(self, artifact_id: int, hops: int | None) -> Any:
         return self.client.trace(artifact_id, max_hops=hops)
 
     def impact(self, artifact_id: int, hops: int) -> Any:
         return self.client.impact(artifact_id)
+
+    def floor_trace(self, artifact_id: int, hops: int) -> Any:
+        return None if self.floor is None else self.floor.trace(artifact_id, max_hops=hops)
 
     def round_trip(self) -> Callable[[], Any] | None:
         import grpc
@@ -138,15 +149,24 @@ def run_provenance(api: Api, questions: Questions, sizes: Sizes) -> list[Row]:
         progress(ROUND_TRIP)
         row = Row(ROUND_TRIP, "queries/s")
         rows.append(time_query(row, smallest, often.repeats, often.warmup, lambda _: {}))
-    rows += [
-        _timed(
-            f"trace upstream {hops} hops",
-            lambda h=hops: questions.trace(tail.id, h),
-            questions,
-            often,
+    for hops in TRACE_HOPS:
+        rows.append(
+            _timed(
+                f"trace upstream {hops} hops",
+                lambda h=hops: questions.trace(tail.id, h),
+                questions,
+                often,
+            )
         )
-        for hops in TRACE_HOPS
-    ]
+        if questions.floor_trace(tail.id, hops) is not None:  # also the untimed first ask
+            rows.append(
+                _timed(
+                    floor_row(hops),
+                    lambda h=hops: questions.floor_trace(tail.id, h),
+                    questions,
+                    often,
+                )
+            )
     progress(f"provenance: {LONG_CHAIN:,}-execution chain")
     end = _long_chain(api, ids, data[0], contexts[1])
     rows.append(

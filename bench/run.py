@@ -6,9 +6,11 @@ answering repeated reads from memory (the transport floor); (a), (b), (e) and th
 client of (d) run in ``.venv-mlmd`` (Python 3.11, ml-metadata 1.17.1),
 (c) and the server of (d) in the interpreter running this script. Every
 configuration runs in its own process on its own SQLite file in one temporary
-directory. Then (a) and (c) run the same workload on the local MariaDB and
-PostgreSQL servers (``--server-dbs``), and a scale run grows (a) and (c) to
-``--scale-max`` artifacts.
+directory. Then the audit log's write cost is measured in interleaved rounds,
+embedded ((c)/(f)) and served ((d)/(g)), each pair of stores written by one
+process (``--no-audit-cost`` skips it); (a) and (c) run the same workload on the
+local MariaDB and PostgreSQL servers (``--server-dbs``), and a scale run grows (a)
+and (c) to ``--scale-max`` artifacts.
 
 Prints the report and writes it to ``docs/benchmarks.md``::
 
@@ -78,17 +80,7 @@ def run_config(
         if config == "e":
             command.append("--cache-reads")
     else:
-        command = [
-            *mdstore_command(),
-            "serve",
-            "--db",
-            mdstore_sqlite_url(db),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            *(["--no-audit-log"] if config == "g" else []),
-        ]
+        command = mdstore_serve_command(db, port, audit_log=config != "g")
     try:
         with server(command, port, tmp / f"{config}-server.log"):
             return run_workload(mlmd_py, "mlmd-grpc", f"127.0.0.1:{port}", out, timeout, extra)
@@ -99,6 +91,55 @@ def run_config(
 def mdstore_command() -> list[str]:
     script = Path(sys.executable).with_name("mdstore")
     return [str(script)] if script.exists() else [sys.executable, "-m", "mdstore.cli"]
+
+
+def mdstore_serve_command(db: Path, port: int, audit_log: bool = True) -> list[str]:
+    """``mdstore serve`` on a SQLite file, on 127.0.0.1:``port``."""
+    command = [*mdstore_command(), "serve", "--db", mdstore_sqlite_url(db)]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    return command + ([] if audit_log else ["--no-audit-log"])
+
+
+def run_audit_cost(
+    configs: list[str], tmp: Path, mlmd_py: Path | None, timeout: float
+) -> dict[str, Any]:
+    """The interleaved audit-cost phase: embedded when the run has (c) and (f),
+    served when it has (d) and (g). Each is one process writing into both stores,
+    so the machine's drift between configurations' runs does not enter the ratio."""
+    results: dict[str, Any] = {}
+    if {"c", "f"} <= set(configs):
+        log("audit cost, embedded: (c) and (f) in interleaved rounds")
+        on, off = (mdstore_sqlite_url(tmp / f"audit-{n}.sqlite") for n in ("on", "off"))
+        extra = ["--phase", "audit-cost", "--off-kind", "mdstore-noaudit", "--off-target", off]
+        out = tmp / "audit-embedded.json"
+        results["embedded"] = run_workload(sys.executable, "mdstore", on, out, timeout, extra)
+    if {"d", "g"} <= set(configs) and mlmd_py is not None:
+        log("audit cost, served: (d) and (g) in interleaved rounds")
+        results["served"] = run_served_audit_cost(tmp, mlmd_py, timeout)
+    for where, result in results.items():
+        if result.get("error"):
+            log(f"audit cost, {where}, failed: {result['error']}")
+    return results
+
+
+def run_served_audit_cost(tmp: Path, mlmd_py: Path, timeout: float) -> dict[str, Any]:
+    """Two `mdstore serve` (audit log on, off), one ml-metadata client process on both."""
+    on_port, off_port = free_port(), free_port()
+    while off_port == on_port:  # both were free a moment ago; the kernel may repeat one
+        off_port = free_port()
+    on = mdstore_serve_command(tmp / "audit-served-on.sqlite", on_port)
+    off = mdstore_serve_command(tmp / "audit-served-off.sqlite", off_port, audit_log=False)
+    extra = ["--phase", "audit-cost", "--off-kind", "mlmd-grpc"]
+    extra += ["--off-target", f"127.0.0.1:{off_port}"]
+    out = tmp / "audit-served.json"
+    try:
+        with (
+            server(on, on_port, tmp / "audit-served-on.log"),
+            server(off, off_port, tmp / "audit-served-off.log"),
+        ):
+            return run_workload(mlmd_py, "mlmd-grpc", f"127.0.0.1:{on_port}", out, timeout, extra)
+    except RuntimeError as e:
+        return {"error": str(e)}
 
 
 def run_scale(config: str, tmp: Path, mlmd_py: Path, timeout: float, top: int) -> dict[str, Any]:
@@ -120,18 +161,25 @@ def run_scale(config: str, tmp: Path, mlmd_py: Path, timeout: float, top: int) -
 
 
 def run_provenance(tmp: Path, mlmd_py: Path, timeout: float) -> dict[str, Any]:
-    """The provenance phase: (a) in-process, and mdstore_client to `mdstore serve`."""
+    """The provenance phase: (a) in-process, and mdstore_client to `mdstore serve`,
+    with bench/trace_floor_server.py in front of it for the trace rows' floor."""
     extra = ["--phase", "provenance"]
     results = {
         "a": run_workload(
             mlmd_py, "mlmd-inproc", str(tmp / "prov-a.sqlite"), tmp / "prov-a.json", timeout, extra
         )
     }
-    port = free_port()
-    db = mdstore_sqlite_url(tmp / "prov-client.sqlite")
-    command = [*mdstore_command(), "serve", "--db", db, "--host", "127.0.0.1", "--port", str(port)]
+    port, floor_port = free_port(), free_port()
+    while floor_port == port:  # both were free a moment ago; the kernel may repeat one
+        floor_port = free_port()
+    floor = [sys.executable, str(BENCH / "trace_floor_server.py")]
+    floor += ["--upstream", f"127.0.0.1:{port}", "--port", str(floor_port)]
+    extra += ["--floor-target", f"127.0.0.1:{floor_port}"]
     try:
-        with server(command, port, tmp / "prov-server.log"):
+        with (
+            server(mdstore_serve_command(tmp / "prov-client.sqlite", port), port, tmp / "prov.log"),
+            server(floor, floor_port, tmp / "prov-floor.log"),
+        ):
             results["client"] = run_workload(
                 sys.executable,
                 "mdstore-grpc",
@@ -242,6 +290,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-provenance", action="store_true", help="skip the trace and impact rows"
     )
+    parser.add_argument(
+        "--no-audit-cost",
+        action="store_true",
+        help="skip the interleaved audit-cost phase (the targets fall back to (c)/(f), (d)/(g))",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
@@ -287,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
             results["configs"][config] = run_config(config, tmp, mlmd_py, args.timeout, sizes)
             if results["configs"][config].get("error"):
                 log(f"({config}) failed: {results['configs'][config]['error']}")
+        if not args.no_audit_cost:
+            audit_cost = run_audit_cost(configs, tmp, mlmd_py, args.timeout)
+            if audit_cost:
+                results["audit_cost"] = audit_cost
         if not args.no_provenance and mlmd_py is not None:
             log("provenance: (a) get_lineage_subgraph vs mdstore_client trace and impact")
             results["provenance"] = run_provenance(tmp, mlmd_py, args.timeout)

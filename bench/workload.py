@@ -9,8 +9,9 @@ The same functions drive every configuration, because mdstore's embedded
 
 Only the standard library is imported at module level, so the file runs in both
 the project's ``.venv`` and the ``.venv-mlmd`` interpreter. Run as a script, it
-opens one store, runs one phase set (``main`` or ``scale``) and writes the timings
-as JSON; ``bench/run.py`` starts one such process per configuration.
+opens one store (two for ``audit-cost``: audit log on and off), runs one phase set
+(``main``, ``scale``, ``provenance`` or ``audit-cost``) and writes the timings as
+JSON; ``bench/run.py`` starts one such process per configuration.
 
 Every artifact, execution and query is derived from its index, so every
 configuration sees the same data.
@@ -40,6 +41,13 @@ SIZE_OFFSET = {"data": 0, "model": 20_000, "warmup": 30_000}
 OWNERS = 50
 DATA_TYPE, MODEL_TYPE, WARMUP_TYPE = "BenchDataset", "BenchModel", "BenchWarmup"
 EXECUTION_TYPE, CONTEXT_TYPE = "BenchTrainer", "BenchRun"
+# The write rows' names, shared with the audit-cost phase so the report can match them.
+EXECUTION_ROW = "put_execution (2 in, 1 out, 1 ctx)"
+
+
+def ingest_row(batch: int) -> str:
+    """The ingest row's name for ``put_artifacts`` batches of ``batch``."""
+    return f"ingest (batches of {batch})"
 
 
 @dataclass
@@ -237,13 +245,18 @@ def chain(
     contexts: list[Any],
     count: int,
     per_context: int,
+    *,
+    start: int = 0,
+    previous: Any = None,
 ) -> Iterator[tuple[Any, float]]:
     """Yields ``(output, seconds)`` for ``count`` chained executions.
 
     Execution ``i`` reads the previous output and ingested artifact ``data[i]``.
+    ``start`` and ``previous`` (default: ``data[-1]``) continue an earlier chain, so
+    its steps, contexts and output artifacts go on instead of repeating.
     """
-    previous = data[-1]
-    for step in range(count):
+    previous = data[-1] if previous is None else previous
+    for step in range(start, start + count):
         inputs = [previous, data[step % len(data)]]
         context = contexts[min(step // per_context, len(contexts) - 1)]
         t0 = time.perf_counter()
@@ -361,7 +374,7 @@ def _warm_up(api: Api, ids: dict[str, int], sizes: Sizes) -> None:
 
 def _ingest_phase(api: Api, ids: dict[str, int], sizes: Sizes) -> tuple[Row, list[Any]]:
     progress(f"ingest {sizes.artifacts} artifacts")
-    row = Row(f"ingest (batches of {sizes.batch})", "artifacts/s")
+    row = Row(ingest_row(sizes.batch), "artifacts/s")
     data: list[Any] = []
     for batch, seconds in ingest(api, ids[DATA_TYPE], 0, sizes.artifacts, sizes.batch):
         data.extend(batch)
@@ -374,7 +387,7 @@ def _execution_phase(
     api: Api, ids: dict[str, int], sizes: Sizes, data: list[Any], contexts: list[Any]
 ) -> tuple[Row, Any]:
     progress(f"put_execution x{sizes.executions}")
-    row = Row("put_execution (2 in, 1 out, 1 ctx)", "calls/s")
+    row = Row(EXECUTION_ROW, "calls/s")
     last = data[-1]
     steps = chain(api, ids, data, contexts, sizes.executions, sizes.executions_per_context)
     for output, seconds in steps:
@@ -426,11 +439,26 @@ def main(argv: list[str] | None = None) -> int:
         choices=["mlmd-inproc", "mlmd-grpc", "mdstore", "mdstore-noaudit", "mdstore-grpc"],
     )
     parser.add_argument("--target", required=True, help="SQLite path, host:port or SQLAlchemy URL")
-    parser.add_argument("--phase", choices=["main", "scale", "provenance"], default="main")
-    parser.add_argument("--sizes", default="{}", help="JSON overrides of Sizes (main phase)")
+    parser.add_argument(
+        "--phase", choices=["main", "scale", "provenance", "audit-cost"], default="main"
+    )
+    parser.add_argument(
+        "--sizes", default="{}", help="JSON overrides of Sizes (main) or AuditSizes (audit-cost)"
+    )
     parser.add_argument("--scale-max", type=int, default=1_000_000)
+    parser.add_argument(
+        "--off-kind",
+        choices=["mlmd-grpc", "mdstore-noaudit"],
+        help="audit-cost: the store with the audit log off (--kind/--target: on)",
+    )
+    parser.add_argument("--off-target", help="audit-cost: the second store's target")
+    parser.add_argument(
+        "--floor-target", default="", help="provenance: host:port of trace_floor_server.py"
+    )
     parser.add_argument("--out", required=True, help="where to write the JSON results")
     args = parser.parse_args(argv)
+    if args.phase == "audit-cost" and not (args.off_kind and args.off_target):
+        parser.error("--phase audit-cost needs --off-kind and --off-target")
 
     def write(payload: dict[str, Any]) -> None:
         payload["python"] = sys.version.split()[0]
@@ -451,10 +479,14 @@ def main(argv: list[str] | None = None) -> int:
 
             sizes = Sizes(**json.loads(args.sizes))
             questions = (
-                ClientQuestions(args.target) if args.kind == "mdstore-grpc" else MlmdQuestions(api)
+                ClientQuestions(args.target, args.floor_target)
+                if args.kind == "mdstore-grpc"
+                else MlmdQuestions(api)
             )
             rows = run_provenance(api, questions, sizes)
             write({"rows": [r.as_json() for r in rows]})
+        elif args.phase == "audit-cost":
+            write(_audit_cost(api, args.off_kind, args.off_target, json.loads(args.sizes)))
         else:
             # Written after every checkpoint, so a run that times out still reports.
             from scale import run_scale  # bench/ is sys.path[0] when run as a script
@@ -469,6 +501,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         api.close()
     return 0
+
+
+def _audit_cost(on: Api, off_kind: str, off_target: str, sizes: dict[str, Any]) -> dict:
+    """The audit-cost phase on ``on`` and a second store opened here (audit log off)."""
+    from audit_cost import AuditSizes, run_audit_cost  # bench/ is sys.path[0] here too
+
+    off = open_api(off_kind, off_target)
+    try:
+        return run_audit_cost(on, off, AuditSizes(**sizes))
+    finally:
+        off.close()
 
 
 if __name__ == "__main__":
