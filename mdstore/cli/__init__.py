@@ -147,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--metrics-port",
         type=int,
         metavar="PORT",
-        help="serve Prometheus metrics at http://HOST:PORT/metrics (0 picks a port)",
+        help="serve Prometheus metrics at http://HOST:PORT/metrics (0 picks a port); "
+        "https with --tls-cert, client certificates required with --tls-client-ca",
     )
     serve.add_argument(
         "--no-audit-log",

@@ -13,8 +13,6 @@ import signal
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent import futures
-from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -29,6 +27,7 @@ from mdstore.server.auth import AuthInterceptor, Credentials
 from mdstore.server.interceptors import ErrorInterceptor
 from mdstore.server.metrics import Metrics, MetricsInterceptor, watch_database
 from mdstore.server.servicer import SERVED_SERVICES, Dispatcher, generic_handlers
+from mdstore.server.tls import TlsFiles as TlsFiles
 from mdstore.service.dispatch import Service
 from mdstore.service.roles import required_role
 from mdstore.wire.messages import copy_pool
@@ -73,31 +72,6 @@ class MdstoreServer(grpc.Server):
     def add_registered_method_handlers(self, service_name: str, method_handlers: Any) -> None:
         # grpc.Server's default silently does nothing; generated add_*_to_server calls it.
         self._server.add_registered_method_handlers(service_name, method_handlers)
-
-
-@dataclass(frozen=True)
-class TlsFiles:
-    """PEM files of the server's TLS: its certificate and key, and the CA whose
-    client certificates it requires (mutual TLS) when set."""
-
-    cert: Path
-    key: Path
-    client_ca: Path | None = None
-
-    def credentials(self) -> grpc.ServerCredentials:
-        """The server credentials, or InvalidArgumentError naming an unreadable file."""
-        key, cert = _read(self.key), _read(self.cert)
-        client_ca = _read(self.client_ca) if self.client_ca else None
-        return grpc.ssl_server_credentials(
-            [(key, cert)], root_certificates=client_ca, require_client_auth=client_ca is not None
-        )
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InvalidArgumentError(f"cannot read {path}: {e.strerror}") from e
 
 
 def create_server(
@@ -194,7 +168,8 @@ def serve(
     In-flight requests get ``grace_seconds`` to finish; a second signal stops at once.
     ``audit_log=False`` appends no audit entries (to measure their cost). ``tls``
     and ``credentials`` as for ``create_server``. ``metrics_port``: serve Prometheus
-    metrics at ``http://host:port/metrics``. While the database does not answer,
+    metrics at ``http://host:port/metrics`` (https, with the same certificate and
+    client CA, under ``tls``). While the database does not answer,
     the health service reports NOT_SERVING.
 
     Raises:
@@ -220,8 +195,9 @@ def serve(
             service.database.ping, server.health, ("", *SERVED_SERVICES), server.stopping
         )
         if metrics is not None and metrics_port is not None:
-            bound = metrics.serve_http(host, metrics_port)
-            log.info("metrics on http://%s/metrics", _address(host, bound))
+            bound = metrics.serve_http(host, metrics_port, tls)
+            scheme = "http" if tls is None else "https"
+            log.info("metrics on %s://%s/metrics", scheme, _address(host, bound))
         log.info(
             "mdstore serving %s (dialect %s, schema %s) on %s (%s, %s)",
             service.masked_url,

@@ -1,6 +1,7 @@
 """Prometheus metrics and the database health watch of ``mdstore serve``.
 
-``/metrics`` on ``--metrics-port`` (prometheus_client's own HTTP server) exposes:
+``/metrics`` on ``--metrics-port`` (prometheus_client's own HTTP server; HTTPS with
+the gRPC port's certificate, and its client CA, when the server runs TLS) exposes:
 
 * ``mdstore_requests_total{method, code}``: finished calls by gRPC status code;
 * ``mdstore_request_duration_seconds{method}``: latency histogram;
@@ -16,6 +17,7 @@ to NOT_SERVING while it does not answer, SERVING again once it does.
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +29,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from mdstore.errors import InvalidArgumentError, UnavailableError
 from mdstore.server.interceptors import Behaviour, WrappingInterceptor
+from mdstore.server.tls import TlsFiles
 from mdstore.store.db.transactions import STATS
 
 log = logging.getLogger(__name__)
@@ -56,9 +60,27 @@ class Metrics:
         )
         self.registry.register(_DatabaseCollector(engine))
 
-    def serve_http(self, host: str, port: int) -> int:
-        """Serves /metrics on ``host:port`` (0 picks a port); returns the port."""
-        server, _ = start_http_server(port, addr=host, registry=self.registry)
+    def serve_http(self, host: str, port: int, tls: TlsFiles | None = None) -> int:
+        """Serves /metrics on ``host:port`` (0 picks a port); returns the port.
+
+        With ``tls``, over HTTPS, requiring a client certificate signed by its
+        client CA when it names one.
+
+        Raises:
+            UnavailableError: the port cannot be bound.
+            InvalidArgumentError: a TLS file cannot be used.
+        """
+        files: dict[str, Any] = {}
+        if tls is not None:
+            files = {"certfile": str(tls.cert), "keyfile": str(tls.key)}
+            if tls.client_ca is not None:
+                files.update(client_cafile=str(tls.client_ca), client_auth_required=True)
+        try:
+            server, _ = start_http_server(port, addr=host, registry=self.registry, **files)
+        except ssl.SSLError as e:
+            raise InvalidArgumentError(f"cannot serve metrics over TLS: {e}") from e
+        except OSError as e:
+            raise UnavailableError(f"cannot serve metrics on {host}:{port}: {e.strerror}") from e
         return int(server.server_port)
 
 

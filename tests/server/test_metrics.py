@@ -3,8 +3,12 @@ health service following the database: NOT_SERVING while it cannot be reached.""
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
+import socket
+import ssl
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -23,7 +27,7 @@ from mdstore.server.metrics import Metrics
 from mdstore.service.dispatch import Service
 from mdstore.wire import mlmd
 from tests.helpers.databases import admin_url, create_database, drop_database
-from tests.helpers.processes import run_mdstore, start_serve
+from tests.helpers.processes import mdstore_command, run_mdstore, start_serve
 from tests.helpers.proxy import Proxy
 
 
@@ -81,6 +85,51 @@ def test_serve_exposes_metrics_over_http(tmp_path: Path) -> None:
     samples = _samples(text)
     method = "ml_metadata.MetadataStoreService/PutArtifactType"
     assert samples[("mdstore_requests_total", (("code", "OK"), ("method", method)))] == 1
+
+
+def test_metrics_take_the_servers_mutual_tls(tmp_path: Path) -> None:
+    tls = tmp_path / "tls"
+    run_mdstore("tls", "generate", "--out", str(tls), "--client", "scraper")
+    log = tmp_path / "serve.log"
+    server = start_serve(
+        f"sqlite:///{tmp_path}/m.db",
+        log,
+        *("--tls-cert", str(tls / "server.pem"), "--tls-key", str(tls / "server.key")),
+        *("--tls-client-ca", str(tls / "ca.pem"), "--metrics-port", "0"),
+    )
+    try:
+        found = re.search(r"metrics on https://[\d.]+:(\d+)/metrics", server.log_text())
+        assert found, server.log_text()
+        url = f"https://localhost:{found.group(1)}/metrics"
+        scraper = ssl.create_default_context(cafile=str(tls / "ca.pem"))
+        scraper.load_cert_chain(str(tls / "client.pem"), str(tls / "client.key"))
+        with urllib.request.urlopen(url, timeout=10, context=scraper) as answer:
+            assert "mdstore_requests_in_flight" in answer.read().decode()
+        # Without a client certificate, or in plaintext, the metrics stay closed.
+        anonymous = ssl.create_default_context(cafile=str(tls / "ca.pem"))
+        for attempt, context in ((url, anonymous), (url.replace("https", "http"), None)):
+            with pytest.raises((OSError, http.client.HTTPException)):
+                urllib.request.urlopen(attempt, timeout=10, context=context).read()
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_metrics_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = subprocess.run(
+            [*mdstore_command(), "serve", "--db", f"sqlite:///{tmp_path}/m.db"]
+            + ["--port", "0", "--metrics-port", port],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode != 0
+    assert "cannot serve metrics on 127.0.0.1:" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def _health(channel: grpc.Channel) -> Any:
