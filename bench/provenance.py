@@ -50,6 +50,9 @@ LONG_REPEATS = 3
 # The trace rows are a few milliseconds each: enough runs for a steady median.
 TRACE_REPEATS = 100
 TRACE_HOPS = (20, 100)
+# An impact answer is tens of milliseconds: 5 samples (the old count) moved its
+# median by a third from run to run on a shared machine.
+IMPACT_REPEATS = 20
 
 
 class Questions:
@@ -184,7 +187,7 @@ def run_provenance(api: Api, questions: Questions, sizes: Sizes) -> list[Row]:
             f"impact of a source feeding {FAN_OUT:,} models",
             lambda: questions.impact(source.id, 2),
             questions,
-            Sizes(repeats=max(1, sizes.repeats // 4), warmup=sizes.warmup),
+            Sizes(repeats=max(IMPACT_REPEATS, sizes.repeats // 4), warmup=sizes.warmup),
         )
     )
     return rows

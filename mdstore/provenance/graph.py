@@ -58,8 +58,9 @@ class LineageGraph:
     """Artifacts and executions, with an edge per (node, node) pair that events join.
 
     Each node's events are indexed in recorded order (its links), and the
-    topology is a ``networkx.DiGraph`` built from them on the first walk: a diff,
-    which only follows links, never pays for it. Nodes not in the graph are
+    topology is a ``networkx.DiGraph`` built from them when first needed (paths,
+    bidirectional walks, cycle checks): upstream and downstream walks and a diff
+    follow the links and never pay for it. Nodes not in the graph are
     treated as isolated: they have no ancestors, descendants or links.
     """
 
@@ -285,6 +286,12 @@ class LineageGraph:
         check_depth(max_depth)
         if node not in self._nodes:
             return iter(())
+        if direction in (UPSTREAM, DOWNSTREAM):
+            # The link indexes hold each node's neighbours in recorded order, as the
+            # DiGraph would: no need to build it (an impact's hot path).
+            return _bfs(
+                self._before if direction == UPSTREAM else self._after, node, max_depth, stop
+            )
         neighbors = self._neighbors(direction)
         if stop:
             inner = neighbors
@@ -371,6 +378,21 @@ def _levels(
 ) -> dict[NodeId, int]:
     """Hops from ``start`` along ``links``, not walking past ``stop`` nodes."""
     hops = {start: 0}
+    for parent, child in _bfs(links, start, max_depth, stop):
+        hops[child] = hops[parent] + 1
+    return hops
+
+
+def _bfs(
+    links: Mapping[NodeId, list[Link]],
+    start: NodeId,
+    max_depth: int | None,
+    stop: Set[NodeId],
+) -> Iterator[tuple[NodeId, NodeId]]:
+    """The breadth-first tree from ``start`` along ``links``: (parent, child) pairs,
+    level by level, each parent's children in the order of its links; ``stop``
+    nodes are reached but not walked past."""
+    seen = {start}
     frontier, depth = [start], 0
     while frontier and (max_depth is None or depth < max_depth):
         depth += 1
@@ -380,8 +402,8 @@ def _levels(
                 continue
             for link in links.get(node, ()):
                 neighbour = link.node
-                if neighbour not in hops:
-                    hops[neighbour] = depth
+                if neighbour not in seen:
+                    seen.add(neighbour)
                     reached.append(neighbour)
+                    yield node, neighbour
         frontier = reached
-    return hops

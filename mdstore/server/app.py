@@ -8,6 +8,7 @@ is what ``mdstore serve`` runs.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import signal
 import threading
@@ -191,6 +192,9 @@ def serve(
             metrics=metrics,
         )
         server.start()
+        # What is loaded by now lives as long as the process: keep it out of the
+        # collector's full passes, which a large answer's many objects set off.
+        gc.freeze()
         watch_database(
             service.database.ping, server.health, ("", *SERVED_SERVICES), server.stopping
         )

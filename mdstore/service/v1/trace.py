@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mdstore.provenance.graph import DOWNSTREAM, UPSTREAM, Direction, LineageGraph, NodeId
-from mdstore.provenance.impact import end_product_ids, end_products
+from mdstore.provenance.impact import find_end_products
 from mdstore.provenance.summary import trace_summary
 from mdstore.service.v1.answers import lineage_nodes, node_ids, tombstones_by_node, with_nodes
 from mdstore.service.v1.requests import (
@@ -77,10 +77,13 @@ def impact(conn: Transaction, request: Any) -> Any:
     answer = _answer(conn, request, ARTIFACT.label, request.artifact_id, DOWNSTREAM)
     rest = v1.ImpactResponse(next_page_token=answer.next_page_token, total_nodes=answer.total)
     if not request.options.page_token:
-        truncated = node_ids(answer.found.truncated)
-        ids = end_product_ids(answer.graph, answer.start, truncated)
-        loaded = {a.id: a for a in nodes_as_of(conn, ARTIFACT, ids, answer.when)}
-        rest.end_products.extend(end_products(answer.graph, answer.start, loaded, truncated))
+        found = find_end_products(answer.graph, answer.start, node_ids(answer.found.truncated))
+        # End products on this page are loaded already; only the others are read.
+        on_page = ParsedNodes(ARTIFACT, answer.page.artifact_rows)
+        elsewhere = [i for i in found.ids if i not in on_page]
+        loaded = {a.id: a for a in nodes_as_of(conn, ARTIFACT, elsewhere, answer.when)}
+        loaded.update((i, on_page[i]) for i in found.ids if i in on_page)
+        rest.end_products.extend(found.messages(loaded))
     return with_nodes(lineage_nodes(answer.page, answer.event_blobs), rest)
 
 

@@ -68,6 +68,9 @@ class ParsedNodes(Mapping[int, Any]):
             self._parsed[node_id] = found
         return found
 
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._rows  # without parsing the node, as Mapping's would
+
     def __iter__(self) -> Iterator[int]:
         return iter(self._rows)
 
