@@ -26,7 +26,6 @@ Stops on SIGTERM or SIGINT.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 from concurrent import futures
@@ -37,6 +36,7 @@ from ml_metadata.metadata_store.pywrap.metadata_store_extension import (
     metadata_store as pywrap,
 )
 from ml_metadata.proto import metadata_store_pb2, metadata_store_service_pb2
+from processes import run_until_signalled  # bench/ is sys.path[0]: run as a script
 
 SERVICE = "ml_metadata.MetadataStoreService"
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
@@ -117,13 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     port = server.add_insecure_port(f"{args.host}:{args.port}")
     server.start()
     print(f"passthrough MLMD server on {args.host}:{port}", file=sys.stderr, flush=True)
-
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    while not stop.wait(1.0):
-        pass
-    server.stop(grace=5).wait()
+    run_until_signalled(server)
     return 0
 
 

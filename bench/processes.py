@@ -113,3 +113,14 @@ def _relay(proc: subprocess.Popen[bytes], tail: collections.deque[str]) -> None:
         tail.append(line)
         if line.startswith("["):
             log(f"  {line}")
+
+
+def run_until_signalled(server: Any) -> None:
+    """Keeps a started ``grpc.Server`` serving until SIGTERM or SIGINT, then stops it
+    (the bench's stand-in servers end this way)."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(1.0):
+        pass
+    server.stop(grace=5).wait()

@@ -20,13 +20,13 @@ Stops on SIGTERM or SIGINT.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import threading
 from concurrent import futures
 from typing import Any
 
 import grpc
+from processes import run_until_signalled  # bench/ is sys.path[0]: run as a script
 
 from mdstore.wire import MDSTORE_SERVICE, MLMD_SERVICE, service_methods
 
@@ -108,12 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server, upstream, port = serve(args.upstream, args.host, args.port)
     print(f"trace floor server on {args.host}:{port}", file=sys.stderr, flush=True)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    while not stop.wait(1.0):
-        pass
-    server.stop(grace=5).wait()
+    run_until_signalled(server)
     upstream.close()
     return 0
 
