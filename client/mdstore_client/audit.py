@@ -30,7 +30,9 @@ class AuditReport(BaseModel):
     rows: int
     head_seq: int
     head_hash: str
-    problems: list[AuditProblem]
+    problems: list[AuditProblem]  # the earliest 1,000 at most
+    problem_count: int = 0  # all of them
+    unrecorded_rows: int = 0  # rows no entry recorded (``mdstore audit adopt``)
 
 
 class AuditEntry(BaseModel):
@@ -69,6 +71,8 @@ class AuditCalls:
                 AuditProblem(seq=p.seq if p.HasField("seq") else None, message=p.message)
                 for p in answer.problems
             ],
+            problem_count=answer.problem_count,
+            unrecorded_rows=answer.unrecorded_rows,
         )
 
     def audit_log(

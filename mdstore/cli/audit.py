@@ -29,8 +29,14 @@ def _verify(args: argparse.Namespace) -> int:
     print(f"audit log does NOT verify; first failure at {where}: {first.message}")
     for problem in answer.problems[1:_SHOWN_PROBLEMS]:
         print(f"  also: {problem.message}")
-    if len(answer.problems) > _SHOWN_PROBLEMS:
-        print(f"  … and {len(answer.problems) - _SHOWN_PROBLEMS} more")
+    shown = min(len(answer.problems), _SHOWN_PROBLEMS)
+    if answer.problem_count > shown:
+        print(f"  … and {answer.problem_count - shown:,} more")
+    if answer.unrecorded_rows:
+        rows = f"{answer.unrecorded_rows:,} row{'s' if answer.unrecorded_rows != 1 else ''}"
+        only = answer.unrecorded_rows == answer.problem_count  # else adopting is refused
+        hint = ": `mdstore audit adopt` records them as they are" if only else ""
+        print(f"  {rows} recorded by no entry{hint}")
     return 1
 
 

@@ -27,14 +27,15 @@ def verify_audit_log(conn: Transaction, _request: Any) -> Any:
         execute(conn, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
     report = verify(conn)
     head_seq, head_hash = report.head or (0, "")
-    problems = sorted(report.problems, key=lambda p: p.sort_key())
     return v1.VerifyAuditLogResponse(
         ok=report.ok,
         entries=report.entries,
         rows=report.rows,
         head_seq=head_seq,
         head_hash=head_hash,
-        problems=[v1.AuditProblem(seq=p.seq, message=p.message) for p in problems],
+        problems=[v1.AuditProblem(seq=p.seq, message=p.message) for p in report.problems],
+        problem_count=report.problem_count,
+        unrecorded_rows=report.unrecorded_count,
     )
 
 

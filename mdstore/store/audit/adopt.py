@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from mdstore.errors import FailedPreconditionError
 from mdstore.store.audit import chain
 from mdstore.store.audit.journal import Journal
+from mdstore.store.audit.recorded import RecordedRows
 from mdstore.store.audit.verify import verify
 from mdstore.store.db.transactions import Transaction, principal
-from mdstore.store.driver import batches
 from mdstore.store.records.kinds import NODE_KINDS
 
 _NODE_LABELS = frozenset(kind.label for kind in NODE_KINDS)
@@ -49,23 +49,26 @@ def adopt(conn: Transaction, rows_per_entry: int, *, method: str, request_digest
             unrecorded rows (named); nothing is adopted then.
     """
     chain.lock_head(conn)
-    report = verify(conn)
-    blocking = [p for p in report.problems if not p.unrecorded]
-    if blocking:
-        first = min(blocking, key=lambda p: p.sort_key())
-        raise FailedPreconditionError(
-            f"the audit log does not verify ({first.message}); adopting unrecorded rows "
-            "would cover that over, so nothing was adopted"
-        )
-    adoption = Adoption()
-    for keys in batches(sorted(report.unrecorded), rows_per_entry):
-        journal = Journal(
-            rows={key: report.unrecorded[key] for key in keys},
-            nodes={key for key in keys if key.partition(":")[0] in _NODE_LABELS},
-        )
-        chain.append(
-            conn, journal, method=method, request_digest=request_digest, principal=principal(conn)
-        )
-        adoption.entries += 1
-        adoption.tables.update(key.partition(":")[0] for key in keys)
+    with RecordedRows() as recorded:
+        report = verify(conn, recorded)
+        if report.blocking_count:
+            first = next(p for p in report.problems if not p.unrecorded)
+            raise FailedPreconditionError(
+                f"the audit log does not verify ({first.message}); adopting unrecorded rows "
+                "would cover that over, so nothing was adopted"
+            )
+        adoption = Adoption()
+        for rows in recorded.unrecorded(rows_per_entry):
+            journal = Journal(
+                rows=rows, nodes={key for key in rows if key.partition(":")[0] in _NODE_LABELS}
+            )
+            chain.append(
+                conn,
+                journal,
+                method=method,
+                request_digest=request_digest,
+                principal=principal(conn),
+            )
+            adoption.entries += 1
+            adoption.tables.update(key.partition(":")[0] for key in rows)
     return adoption

@@ -9,18 +9,23 @@ property rows and path rows must also say what its stored message says. A row
 no entry recorded was written around the service; a recorded row that is gone
 was removed around it.
 
-Memory grows with the number of rows (one digest each), read a batch at a time.
+Entries and rows are read a batch at a time, and what the chain recorded waits
+on disk (``recorded``), so memory does not grow with the store. A report lists at most
+``MAX_LISTED`` problems, the earliest first, and counts them all.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from mdstore.store.audit import chain
 from mdstore.store.audit.digests import blob_digest, event_digest, normal
+from mdstore.store.audit.recorded import RecordedRows
 from mdstore.store.audit.rows import SPECS, spec_digests
 from mdstore.store.db.audit_schema import GENESIS_HASH
 from mdstore.store.db.transactions import Transaction
@@ -32,7 +37,11 @@ from mdstore.store.records.node_writes import column_values, node_columns
 from mdstore.store.records.nodes import property_columns, property_rows
 from mdstore.wire import mlmd
 
-BATCH = 500
+BATCH = 500  # rows read at a time
+ENTRY_BATCH = 100  # entries read at a time: an adoption's entry lists up to 100,000 rows
+MAX_LISTED = 1_000
+"""Problems a report lists (the earliest; it counts them all): a store written
+around the service can have a problem per row, millions of them."""
 
 
 @dataclass(frozen=True)
@@ -48,60 +57,95 @@ class Problem:
     in_chain: bool = False
     unrecorded: bool = False  # a row no entry recorded (``adopt`` can record it)
 
-    def sort_key(self) -> tuple[bool, bool, int]:
-        return (not self.in_chain, self.seq is None, self.seq or 0)
+    def sort_key(self) -> tuple[bool, bool, bool, int]:
+        # Unrecorded rows last: adopting records them, the others need a person.
+        return (not self.in_chain, self.seq is None, self.unrecorded, self.seq or 0)
 
 
 @dataclass
 class Report:
-    """What ``verify`` found."""
+    """What ``verify`` found: the earliest ``MAX_LISTED`` problems, and counts."""
 
     entries: int = 0
     rows: int = 0
     head: tuple[int, str] | None = None
-    problems: list[Problem] = field(default_factory=list)
-    unrecorded: dict[str, str] = field(default_factory=dict)  # row key -> its digest now
+    problem_count: int = 0
+    unrecorded_count: int = 0  # rows no entry recorded (counted in problem_count too)
+    _kept: list[tuple[tuple[int, ...], int, Problem]] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        """Counts a problem; keeps it while it is among the earliest MAX_LISTED."""
+        self.problem_count += 1
+        self.unrecorded_count += problem.unrecorded
+        # A max-heap on sort_key (negated): the latest kept problem is dropped first.
+        item = (tuple(-int(k) for k in problem.sort_key()), -self.problem_count, problem)
+        if len(self._kept) < MAX_LISTED:
+            heapq.heappush(self._kept, item)
+        else:
+            heapq.heappushpop(self._kept, item)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The problems kept, earliest first (chain problems, then rows by entry)."""
+        ordered = sorted(self._kept, key=lambda item: (item[2].sort_key(), -item[1]))
+        return [problem for _, _, problem in ordered]
+
+    @property
+    def blocking_count(self) -> int:
+        """Problems other than unrecorded rows: what adopting must not cover over."""
+        return self.problem_count - self.unrecorded_count
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problem_count
 
     def first(self) -> Problem | None:
         """The chain's earliest problem, else the earliest row's (unrecorded rows last)."""
-        return min(self.problems, key=Problem.sort_key) if self.problems else None
+        return self.problems[0] if self._kept else None
 
 
-def verify(conn: Transaction) -> Report:
-    """Walks the chain and every audited row; returns what does not verify."""
+def verify(conn: Transaction, recorded: RecordedRows | None = None) -> Report:
+    """Walks the chain and every audited row; returns what does not verify.
+
+    ``recorded``: where to keep what the chain recorded, and afterwards the rows
+    no entry recorded (``adopt`` reads them); by default a store of its own.
+    """
+    if recorded is None:
+        with RecordedRows() as own:
+            return verify(conn, own)
     report = Report(head=chain.head(conn))
-    latest = _walk_chain(conn, report)
+    _walk_chain(conn, report, recorded)
     for kind in NODE_KINDS:
-        _check_nodes(conn, kind, latest, report)
-    _check_events(conn, latest, report)
+        _check_nodes(conn, kind, recorded, report)
+    _check_events(conn, recorded, report)
     for spec in SPECS.values():
-        for key, digest in spec_digests(conn, spec):
-            _compare(key, digest, latest, report)
-    for key, (seq, _) in sorted(latest.items(), key=lambda item: item[1][0]):
-        report.problems.append(Problem(seq, f"{_label(key)}, written by entry {seq}, is gone"))
+        for digests in _chunks(spec_digests(conn, spec), BATCH):
+            _compare(digests, recorded, report)
+    for key, seq in recorded.left():
+        report.add(Problem(seq, f"{_label(key)}, written by entry {seq}, is gone"))
     return report
 
 
-def _walk_chain(conn: Transaction, report: Report) -> dict[str, tuple[int, str]]:
-    """Checks numbering and hashes; returns each row key's last (seq, digest)."""
-    latest: dict[str, tuple[int, str]] = {}
+def _chunks(items: Iterable[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _walk_chain(conn: Transaction, report: Report, recorded: RecordedRows) -> None:
+    """Checks numbering and hashes; records each row key's last (seq, digest)."""
     expected, prev_hash = 1, GENESIS_HASH
-    for entry in chain.entries(conn):
+    for entry in chain.entries(conn, batch=ENTRY_BATCH):
         report.entries += 1
-        problems = report.problems
         if entry.seq != expected:
             missing = (
                 f"entry {expected} is"
                 if entry.seq == expected + 1
                 else f"entries {expected}–{entry.seq - 1} are"
             )
-            problems.append(Problem(entry.seq, f"entry {entry.seq}: {missing} missing", True))
+            report.add(Problem(entry.seq, f"entry {entry.seq}: {missing} missing", True))
         if entry.prev_hash != prev_hash:
-            problems.append(
+            report.add(
                 Problem(
                     entry.seq,
                     f"entry {entry.seq}: its previous hash is not the hash of entry "
@@ -110,32 +154,28 @@ def _walk_chain(conn: Transaction, report: Report) -> dict[str, tuple[int, str]]
                 )
             )
         if entry.expected_hash() != entry.hash:
-            problems.append(
+            report.add(
                 Problem(entry.seq, f"entry {entry.seq}: its hash does not match its contents", True)
             )
-        for key, digest in _rows_of(entry, problems).items():
-            latest[key] = (entry.seq, digest)
+        recorded.record(entry.seq, _rows_of(entry, report))
         expected, prev_hash = entry.seq + 1, entry.hash
     _check_head(report, expected - 1, prev_hash)
-    return latest
 
 
-def _rows_of(entry: chain.Entry, problems: list[Problem]) -> dict[str, str]:
+def _rows_of(entry: chain.Entry, report: Report) -> dict[str, str]:
     try:
         return entry.affected_rows()
     except (ValueError, AttributeError):
-        problems.append(
-            Problem(entry.seq, f"entry {entry.seq}: its affected rows do not parse", True)
-        )
+        report.add(Problem(entry.seq, f"entry {entry.seq}: its affected rows do not parse", True))
         return {}
 
 
 def _check_head(report: Report, last_seq: int, last_hash: str) -> None:
     if report.head is None:
-        report.problems.append(Problem(None, "the audit log's head row is missing", True))
+        report.add(Problem(None, "the audit log's head row is missing", True))
     elif report.head != (last_seq, last_hash):
         seq = report.head[0]
-        report.problems.append(
+        report.add(
             Problem(
                 seq,
                 f"the head names entry {seq}, but the chain ends at entry {last_seq}"
@@ -146,22 +186,28 @@ def _check_head(report: Report, last_seq: int, last_hash: str) -> None:
 
 
 def _compare(
-    key: str, digest: str, latest: dict[str, tuple[int, str]], report: Report
-) -> int | None:
-    """Checks one row's digest against its last entry; returns that entry's seq."""
-    report.rows += 1
-    recorded = latest.pop(key, None)
-    if recorded is None:
-        report.unrecorded[key] = digest
-        message = f"{_label(key)} is recorded by no entry (written around the service)"
-        report.problems.append(Problem(None, message, unrecorded=True))
-        return None
-    seq, expected = recorded
-    if digest != expected:
-        report.problems.append(
-            Problem(seq, f"entry {seq}: {_label(key)} differs from what the entry recorded")
-        )
-    return seq
+    digests: list[tuple[str, str]], recorded: RecordedRows, report: Report
+) -> list[int | None]:
+    """Checks a batch of rows' ``(key, digest)`` against their last entries;
+    returns each row's entry seq (None: no entry recorded it)."""
+    found = recorded.take([key for key, _ in digests])
+    seqs: list[int | None] = []
+    unrecorded = []
+    for key, digest in digests:
+        report.rows += 1
+        seq, expected = found.get(key, (None, ""))
+        seqs.append(seq)
+        if seq is None:
+            unrecorded.append((key, digest))
+            message = f"{_label(key)} is recorded by no entry (written around the service)"
+            report.add(Problem(None, message, unrecorded=True))
+        elif digest != expected:
+            report.add(
+                Problem(seq, f"entry {seq}: {_label(key)} differs from what the entry recorded")
+            )
+    if unrecorded:
+        recorded.add_unrecorded(unrecorded)
+    return seqs
 
 
 def _entry(seq: int | None) -> str:
@@ -176,9 +222,7 @@ def _label(key: str) -> str:
 # ------------------------------------------------------------------ nodes and events
 
 
-def _check_nodes(
-    conn: Transaction, kind: NodeKind, latest: dict[str, tuple[int, str]], report: Report
-) -> None:
+def _check_nodes(conn: Transaction, kind: NodeKind, recorded: RecordedRows, report: Report) -> None:
     columns = (
         "id",
         *node_columns(kind),
@@ -195,13 +239,14 @@ def _check_nodes(
             property_columns(kind),
             [r[0] for r in rows],
         )
-        for row in rows:
-            key = f"{kind.label}:{row[0]}"
-            seq = _compare(key, blob_digest(as_bytes(row[-1])), latest, report)
+        keys = [f"{kind.label}:{row[0]}" for row in rows]
+        digests = [blob_digest(as_bytes(row[-1])) for row in rows]
+        seqs = _compare(list(zip(keys, digests, strict=True)), recorded, report)
+        for key, seq, row in zip(keys, seqs, rows, strict=True):
             # Unrecorded rows too: adopting one must not bless a contradiction.
             found = _node_mismatch(kind, row, properties.get(row[0], []))
             if found:
-                report.problems.append(Problem(seq, f"{_entry(seq)}{_label(key)}: {found}"))
+                report.add(Problem(seq, f"{_entry(seq)}{_label(key)}: {found}"))
 
 
 def _node_mismatch(kind: NodeKind, row: tuple[Any, ...], properties: list[Any]) -> str:
@@ -221,7 +266,7 @@ def _node_mismatch(kind: NodeKind, row: tuple[Any, ...], properties: list[Any]) 
     return ""
 
 
-def _check_events(conn: Transaction, latest: dict[str, tuple[int, str]], report: Report) -> None:
+def _check_events(conn: Transaction, recorded: RecordedRows, report: Report) -> None:
     columns = ("id", *EVENT_COLUMNS)
     for rows in _batches(conn, f"SELECT {', '.join(columns)} FROM event"):
         paths = _owned_rows(
@@ -231,9 +276,10 @@ def _check_events(conn: Transaction, latest: dict[str, tuple[int, str]], report:
             ("event_id", "position", "is_index_step", "step_index", "step_key"),
             [r[0] for r in rows],
         )
-        for row in rows:
-            event_id, blob, recorded_at = row[0], as_bytes(row[5]), row[6]
-            seq = _compare(f"event:{event_id}", event_digest(blob, recorded_at), latest, report)
+        digests = [(f"event:{r[0]}", event_digest(as_bytes(r[5]), r[6])) for r in rows]
+        seqs = _compare(digests, recorded, report)
+        for row, seq in zip(rows, seqs, strict=True):
+            event_id, blob = row[0], as_bytes(row[5])
             event = mlmd.Event.FromString(blob)
             stored = (
                 event.artifact_id,
@@ -247,7 +293,7 @@ def _check_events(conn: Transaction, latest: dict[str, tuple[int, str]], report:
                 found = "its path rows differ from its stored message"
             else:
                 continue
-            report.problems.append(Problem(seq, f"{_entry(seq)}event {event_id}: {found}"))
+            report.add(Problem(seq, f"{_entry(seq)}event {event_id}: {found}"))
 
 
 def _batches(conn: Transaction, select_sql: str) -> Iterator[list[tuple[Any, ...]]]:

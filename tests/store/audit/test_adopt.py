@@ -17,6 +17,7 @@ from mdstore.errors import FailedPreconditionError, InvalidArgumentError
 from mdstore.service.dispatch import Service
 from mdstore.service.roles import required_role
 from mdstore.store.audit import chain
+from mdstore.store.audit import verify as verify_module
 from mdstore.store.db.engine import create_db_engine
 from mdstore.store.db.migrate import alembic_config, upgrade
 from mdstore.wire import mlmd, v1
@@ -123,6 +124,55 @@ def test_anything_else_wrong_stops_the_adoption(
     assert "nothing was adopted" in str(refused.value)
     assert head_seq(service) == head
     assert sum("recorded by no entry" in p.message for p in _verify(service).problems) == 3
+
+
+def test_a_report_lists_the_earliest_problems_and_counts_them_all(
+    service: Service, unlogged: MetadataStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify_module, "MAX_LISTED", 4)
+    type_id, legacy = _setup(service, unlogged)
+    legacy += _artifacts(unlogged, type_id, 7, "more")
+    answer = _verify(service)
+    assert (answer.problem_count, answer.unrecorded_rows, len(answer.problems)) == (10, 10, 4)
+    assert all("recorded by no entry" in p.message for p in answer.problems)
+    # A changed recorded row, found after the ten unrecorded ones, is still listed first.
+    with service.database.engine.begin() as conn:
+        changed = "UPDATE artifact SET uri = 's3://evil' WHERE uri = 's3://logged/0'"
+        assert conn.execute(text(changed)).rowcount == 1
+    answer = _verify(service)
+    assert (answer.problem_count, answer.unrecorded_rows, len(answer.problems)) == (11, 10, 4)
+    assert "column uri differs" in answer.problems[0].message
+    with pytest.raises(FailedPreconditionError, match="column uri differs"):
+        service.call(ADOPT, v1.AdoptUnrecordedRowsRequest())
+
+
+def test_every_unrecorded_row_is_adopted_past_the_listed_ones(
+    service: Service, unlogged: MetadataStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify_module, "MAX_LISTED", 2)
+    type_id, legacy = _setup(service, unlogged)
+    legacy += _artifacts(unlogged, type_id, 5, "more")
+    answer = service.call(ADOPT, v1.AdoptUnrecordedRowsRequest(rows_per_entry=3))
+    assert (answer.adopted, answer.entries) == (8, 3)
+    assert _verify(service).ok
+
+
+def test_cli_verify_counts_what_it_does_not_list(
+    service: Service,
+    unlogged: MetadataStore,
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(verify_module, "MAX_LISTED", 2)
+    _setup(service, unlogged)
+    assert main(["audit", "verify", "--db", db_url]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("audit log does NOT verify; first failure at a row outside the log")
+    assert out[-2:] == [
+        "  … and 1 more",
+        "  3 rows recorded by no entry: `mdstore audit adopt` records them as they are",
+    ]
 
 
 def test_adopting_needs_the_admin_role() -> None:
