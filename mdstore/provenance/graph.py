@@ -305,21 +305,16 @@ class LineageGraph:
         return edges
 
     def _neighbors(self, direction: Direction) -> Callable[[NodeId], Iterable[NodeId]]:
+        """Each node's neighbours either way (BOTH): successors, then predecessors."""
+        if direction != BOTH:
+            raise InvalidArgumentError(f"unknown direction {direction!r}")
         graph = self._graph()
-        if direction == DOWNSTREAM:
-            successors: Callable[[NodeId], Iterable[NodeId]] = graph.successors
-            return successors
-        if direction == UPSTREAM:
-            predecessors: Callable[[NodeId], Iterable[NodeId]] = graph.predecessors
-            return predecessors
-        if direction == BOTH:
-            succ, pred = graph.succ, graph.pred
+        succ, pred = graph.succ, graph.pred
 
-            def either(n: NodeId) -> Iterable[NodeId]:
-                return [*succ[n], *pred[n]]
+        def either(n: NodeId) -> Iterable[NodeId]:
+            return [*succ[n], *pred[n]]
 
-            return either
-        raise InvalidArgumentError(f"unknown direction {direction!r}")
+        return either
 
     def producers(self, artifact: NodeId) -> list[Link]:
         """The executions that output ``artifact``, one link per event, in recorded order."""
