@@ -9,6 +9,7 @@ question adds (``summary``, ``end_products``, ``chains``).
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, TypeVar
@@ -274,16 +275,37 @@ class LineageDiff(BaseModel):
             what = f"{change.kind} {change.type} {change.name}".replace("  ", " ").strip()
             where = f"  (at {_short_role(change.role)})"
             if change.change == "changed":
-                lines.append(f"~ {what}: {_short(change.old)} → {_short(change.new)}{where}")
+                old, new = contrast(change.old, change.new)
+                lines.append(f"~ {what}: {old} → {new}{where}")
             else:
                 sign = "+" if change.change == "added" else "-"
                 lines.append(f"{sign} {what}{where}")
         return "\n".join(lines)
 
 
-def _short(value: Any, width: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
+_LEAD = 12
+"""Characters of a shared beginning kept before the first difference (``contrast``)."""
+
+
+def contrast(old: Any, new: Any, width: int = 40) -> tuple[str, str]:
+    """Two values as text of at most ``width`` characters each, cut so that where
+    they differ shows: a long shared beginning (a directory, a dict's first keys)
+    is elided, leaving ``_LEAD`` characters of it before the first difference."""
+    texts = repr(old), repr(new)
+    if max(map(len, texts)) <= width:
+        return texts
+    shared = len(os.path.commonprefix(texts))
+    # No earlier than _LEAD before the difference, and no later than leaves the
+    # longer text filling the width.
+    start = max(0, min(shared - _LEAD, max(map(len, texts)) - (width - 1)))
+    return _cut(texts[0], start, width), _cut(texts[1], start, width)
+
+
+def _cut(text: str, start: int, width: int) -> str:
+    head = "…" if start else ""
+    body = text[start:]
+    room = width - len(head)
+    return head + (body if len(body) <= room else body[: room - 1] + "…")
 
 
 def _short_role(role: str, parts: int = 3) -> str:

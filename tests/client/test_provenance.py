@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import mdstore_client
+from mdstore_client.provenance import Change, LineageDiff, contrast
 from mdstore_client.provenance_calls import to_millis
 
 
@@ -41,3 +42,27 @@ def test_trace_and_delete_with_models(tmp_path: object) -> None:
         client.delete("model", [1], reason="x")
     assert [n.id for n in client.garbage_collect(datetime(2100, 1, 1))] == [data.id]
     client.close()
+
+
+def test_a_diff_line_shows_where_two_long_values_differ() -> None:
+    old = "file:///tmp/mdstore-demo-x1/source/breast_cancer_v1.csv"
+    new = "file:///tmp/mdstore-demo-x1/source/breast_cancer_v2.csv"
+    change = Change(kind="source", role="Model/train/Data", name="uri", old=old, new=new)
+    [line] = LineageDiff(sources=[change]).render().splitlines()
+    shown_old, shown_new = line.removeprefix("~ source uri: ").split("  (at")[0].split(" → ")
+    assert (shown_old[0], shown_new[0]) == ("…", "…")  # the shared directory elided
+    assert shown_old.endswith("/breast_cancer_v1.csv'")
+    assert shown_new.endswith("/breast_cancer_v2.csv'")
+
+
+def test_contrast_keeps_short_values_and_cuts_long_ones_to_the_width() -> None:
+    assert contrast(0.01, 1.0) == ("0.01", "1.0")
+    schema = {"columns": ["a"] * 30, "target": "y"}
+    old, new = contrast(schema, {**schema, "target": "z"}, width=40)
+    assert len(old) == len(new) == 40
+    assert old[0] == "…"
+    assert old.endswith("'target': 'y'}")
+    assert new.endswith("'target': 'z'}")
+    # Nothing shared: both cut from the start.
+    old, new = contrast("x" * 60, "y" * 60, width=20)
+    assert (old, new) == ("'" + "x" * 18 + "…", "'" + "y" * 18 + "…")
