@@ -96,6 +96,7 @@ def test_trace_tree_reads_as_a_tree(
     assert lines[0].startswith(f"Model #{built.models[0]}")
     assert "└── Step (execution" in lines[1]
     assert "[source]" in out
+    assert f"  s3://raw/v1  {'ab' * 32}" in out  # the sources section: the digest in full
     assert "git_commit = 0123abc" in out
 
 

@@ -186,7 +186,8 @@ class Trace(Subgraph):
             lines += ["", "sources:"]
             for source in self.summary.sources:
                 mark = "  [deleted]" if source.deleted else ""
-                digest = f"  {source.digest[:19]}" if source.digest else ""
+                # In full: the tree above shortens digests, this is where one is checked.
+                digest = f"  {source.digest}" if source.digest else ""
                 lines.append(f"  {source.type} #{source.artifact_id}  {source.uri}{digest}{mark}")
         if self.summary.code:
             lines += ["", "code:"]
