@@ -293,12 +293,13 @@ def contrast(old: Any, new: Any, width: int = 40) -> tuple[str, str]:
     they differ shows: a long shared beginning (a directory, a dict's first keys)
     is elided, leaving ``_LEAD`` characters of it before the first difference."""
     texts = repr(old), repr(new)
-    if max(map(len, texts)) <= width:
+    longest = max(map(len, texts))
+    if longest <= width:
         return texts
     shared = len(os.path.commonprefix(texts))
     # No earlier than _LEAD before the difference, and no later than leaves the
     # longer text filling the width.
-    start = max(0, min(shared - _LEAD, max(map(len, texts)) - (width - 1)))
+    start = max(0, min(shared - _LEAD, longest - (width - 1)))
     return _cut(texts[0], start, width), _cut(texts[1], start, width)
 
 
